@@ -1,0 +1,1 @@
+"""The domain, pure Python: catalog, cart, settings, checkout rules. No Qt, no torch."""

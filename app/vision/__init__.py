@@ -1,0 +1,1 @@
+"""ML adapters behind small interfaces (product detector, face pipeline). No Qt."""

@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs and the theme. Thin: shows state, forwards intents."""

@@ -1,0 +1,115 @@
+"""Starts the kiosk window: picks the camera sources (or the demo), runs the Qt event loop, shuts down.
+
+On a machine without a display the same command runs offscreen for a few seconds, saves a screenshot
+of the window and exits, so ``make run`` still proves the kiosk starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.capture.v4l2 import list_cameras
+from app.core.settings import RESOURCES_DIR, Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_DIR = RESOURCES_DIR / "demo"
+HEADLESS_DURATION_S = 4.0
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return os.environ["QT_QPA_PLATFORM"] != "offscreen"
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _is_webcam(spec: str) -> bool:
+    return spec.strip().isdigit() or spec.strip().startswith("/dev/")
+
+
+def _webcam_present(spec: str) -> bool:
+    spec = spec.strip()
+    if spec.startswith("/dev/"):
+        return Path(spec).exists()
+    return any(cam.index == int(spec) for cam in list_cameras(max_index=max(10, int(spec) + 1)))
+
+
+def demo_source(role: str) -> str:
+    """The bundled demo media for a camera role ('' when the project ships none for it)."""
+    for candidate in (DEMO_DIR / f"{role}.mp4", DEMO_DIR / f"{role}.avi", DEMO_DIR / role):
+        if candidate.exists():
+            return str(candidate)
+    return ""
+
+
+def plan_cameras(settings: Settings, demo: bool):
+    """Decide each role's source; without any plugged-in webcam the kiosk falls back to the demo."""
+    from app.kiosk import CameraPlan
+
+    counter, face = settings.counter_camera, settings.face_camera
+    if not demo:
+        webcams = [s for s in (counter, face) if _is_webcam(s)]
+        missing = [s for s in webcams if not _webcam_present(s)]
+        if webcams and len(missing) == len(webcams):
+            note = (f"No camera found (counter: {counter}, face: {face}); running the demo instead. "
+                    "Plug in the webcams and restart, or choose them with --counter/--face.")
+            print(note)
+            demo = True
+        elif missing:
+            note = f"Camera {', '.join(missing)} is not connected; the kiosk keeps trying to reconnect it."
+            print(note)
+            return CameraPlan(counter, face, demo=False, note=note)
+        else:
+            return CameraPlan(counter, face)
+    else:
+        note = "Demo mode: no cameras used."
+    # In the demo a source given on the command line wins over the bundled demo media.
+    cli_counter = counter if counter != Settings().counter_camera else ""
+    cli_face = face if face != Settings().face_camera else ""
+    return CameraPlan(cli_counter or demo_source("counter"), cli_face or demo_source("face"),
+                      demo=True, note=note)
+
+
+def launch(settings: Settings, demo: bool, args: argparse.Namespace) -> int:
+    headless = not has_display()
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PyQt5.QtCore import QTimer
+
+    from app.kiosk import Kiosk
+    from app.store.startup import open_store
+    from app.ui.app import create_app, grab_screenshot
+
+    plan = plan_cameras(settings, demo)
+    qt_app = create_app(sys.argv[:1], settings)
+    store = open_store(settings)
+    kiosk = Kiosk(settings, store, plan)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    kiosk.window.resize(width, height)
+    if settings.fullscreen and not headless:
+        kiosk.window.showFullScreen()
+    else:
+        kiosk.window.show()
+    kiosk.start()
+
+    duration = args.duration if args.duration is not None else (HEADLESS_DURATION_S if headless else None)
+    screenshot = args.screenshot or (str(Path(settings.data_dir) / "screenshots" / "kiosk.png")
+                                     if headless else None)
+
+    def finish() -> None:
+        if screenshot:
+            path = grab_screenshot(kiosk.window, screenshot, (width, height))
+            print(f"screenshot saved: {path}")
+        kiosk.window.close()
+
+    if duration is not None:
+        QTimer.singleShot(int(duration * 1000), finish)
+    if headless:
+        print(f"no display: running offscreen for {duration:g} s")
+    qt_app.aboutToQuit.connect(kiosk.shutdown)
+    code = qt_app.exec_()
+    return code

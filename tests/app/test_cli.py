@@ -1,0 +1,63 @@
+"""The ``selfcheckout`` command: subcommands, catalog import, settings errors, and a headless run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.cli import main
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_the_subcommands(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("run", "demo", "cameras", "catalog", "db", "settings"):
+        assert f"    {command}" in out
+
+
+def test_python_dash_m_app_is_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "app", "--version"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("selfcheckout ")
+
+
+def test_catalog_import_rejects_a_malformed_file_and_changes_nothing(tmp_path, capsys):
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "catalog", "list"]) == 0
+    before = capsys.readouterr().out
+    assert "코카콜라 500ml" in before
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,name_ko,name_en,price_won,detector_class,age_restricted\n"
+                   "A-1,사과,Apple,1000,apple,false\n"
+                   "B-2,배,Pear,-5,pear,false\n", encoding="utf-8")
+    assert main([*data, "catalog", "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3:" in err and "database unchanged" in err
+    assert main([*data, "catalog", "list"]) == 0
+    assert capsys.readouterr().out == before
+
+
+def test_a_bad_settings_file_is_reported_with_file_and_key(tmp_path, capsys):
+    config = tmp_path / "settings.toml"
+    config.write_text('camera_fps = 100000\n', encoding="utf-8")
+    assert main(["--config", str(config), "settings"]) == 2
+    err = capsys.readouterr().err
+    assert str(config) in err and "camera_fps" in err
+
+
+def test_run_without_display_or_camera_runs_the_demo_offscreen_and_saves_a_screenshot(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["SELFCHECKOUT_DATA_DIR"] = str(tmp_path / "data")
+    shot = tmp_path / "kiosk.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "run", "--counter", "97", "--face", "98", "--duration", "1",
+         "--screenshot", str(shot)], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No camera found" in result.stdout
+    assert "running offscreen" in result.stdout
+    assert shot.stat().st_size > 20_000
+    assert (tmp_path / "data" / "kiosk.db").exists()

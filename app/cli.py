@@ -87,7 +87,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="selfcheckout", description="Self-checkout kiosk and its tools.")
+    parser = argparse.ArgumentParser(prog="selfcheckout", description="Self-checkout kiosk and its tools.",
+                                     allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", help="settings TOML file (default: ~/.config/selfcheckout/settings.toml)")
     parser.add_argument("--data-dir", dest="data_dir", help="folder for the database, receipts and logs")
@@ -124,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("settings", help="print every setting with its value and description")
     p.set_defaults(func=cmd_settings)
+
+    from app.training import cli as data_cli
+    from app.training import detector_cli
+
+    data_cli.add_subcommands(sub)
+    detector_cli.add_subcommands(sub)
     return parser
 
 

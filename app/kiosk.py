@@ -15,10 +15,12 @@ from app.capture.base import FrameSource, SourceState, SourceStatus, SourceUnava
 from app.capture.factory import open_source
 from app.core.cart import Cart
 from app.core.catalog import Catalog
+from app.core.counting import COUNT_SCORE, UNSURE_SCORE, CountStabiliser, FrameCounts
 from app.core.settings import Settings
 from app.store.store import Store
 from app.ui.main_window import MainWindow
 from app.workers.camera import CameraWorker
+from app.workers.detection import DetectionResult, DetectorWorker
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,9 @@ class Kiosk(QObject):
         customers = [(c.customer_id, c.name, c.created_at) for c in store.list_customers()]
         self.window = MainWindow(settings, self.cart, customers)
         self.workers: dict[str, CameraWorker] = {}
+        self.detector_worker: DetectorWorker | None = None
+        self.stabiliser = CountStabiliser()
         self.window.set_demo_mode(plan.demo, plan.note)
-        self.window.set_model_status(None, ok=False)  # the product detector arrives with its model
 
     def start(self) -> None:
         for role in ROLES:
@@ -64,10 +67,58 @@ class Kiosk(QObject):
             worker.status_changed.connect(lambda status, r=role: self._show_status(r, status))
             self.workers[role] = worker
             worker.start()
+        if "counter" in self.workers:
+            self._start_detector(self.workers["counter"])
+        else:
+            self.window.set_model_status(None, ok=False)
         log.info("kiosk started: %d products, cameras %s", len(self.catalog), self.plan)
+
+    def _start_detector(self, camera: CameraWorker) -> None:
+        worker = DetectorWorker(camera.latest, self.settings.detector_model, self.settings.detector_backend,
+                                parent=self)
+        worker.model_loaded.connect(lambda text: self.window.set_model_status(text, ok=True))
+        worker.model_failed.connect(self._model_failed)
+        worker.result_ready.connect(self._show_detections)
+        self.window.set_model_status(None, ok=None)  # loading
+        self.detector_worker = worker
+        worker.start()
+
+    def _model_failed(self, message: str) -> None:
+        """The kiosk keeps running (cameras, cart, face pay); the operator sees why counting is off."""
+        self.window.set_model_status(None, ok=False)
+        self.window.model_chip.setToolTip(message)
+        self.store.audit("model_failed", {"model": self.settings.detector_model, "error": message[:500]})
+
+    def _show_detections(self, result: DetectionResult) -> None:
+        language = self.window.language
+        boxes = []
+        for det in result.detections:
+            if det.score < UNSURE_SCORE:
+                continue
+            try:
+                name = self.catalog.by_class(det.name).name(language)
+            except KeyError:
+                name = det.name
+            boxes.append((*det.box, name, det.score, det.score < COUNT_SCORE))
+        self.window.counter_view.set_overlay(boxes)
+        frame = FrameCounts.from_scores((d.name, d.score) for d in result.detections)
+        verdict = self.stabiliser.update(frame)
+        if verdict.stable is None:
+            return
+        known = {c: n for c, n in verdict.stable.items() if c in self._sellable}
+        if len(known) != len(verdict.stable):
+            log.warning("detected classes not for sale: %s", sorted(set(verdict.stable) - set(known)))
+        self.cart.set_counts(known, self.catalog)
+
+    @property
+    def _sellable(self) -> set[str]:
+        return {p.detector_class for p in self.catalog.active_products()}
 
     def shutdown(self) -> None:
         """Stop every thread (interruption + wait, never terminate) and close the store."""
+        if self.detector_worker is not None:
+            self.detector_worker.stop()
+            self.detector_worker = None
         for worker in self.workers.values():
             worker.stop()
         self.workers.clear()

@@ -74,7 +74,10 @@ class Settings:
     camera_fps: int = _setting(30, "Requested camera frame rate.", low=1, high=240)
     font_dirs: tuple[str, ...] = _setting(None, "Folders searched for the Lotte Mart Dream font files.",
                                           factory=_default_font_dirs)
-    detector_backend: str = _setting("onnxruntime", "Product detector backend.",
+    detector_model: str = _setting(str(MODELS_DIR / "kiosk_demo"), "Folder of the product detector's model "
+                                   "bundle (model card, config, checkpoint, ONNX).")
+    detector_backend: str = _setting("onnxruntime", "Product detector backend: onnxruntime (fast) or "
+                                                    "mmdet (PyTorch, the reference).",
                                      choices=("onnxruntime", "mmdet"))
     fullscreen: bool = _setting(False, "Run full screen as a kiosk.")
 

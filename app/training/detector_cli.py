@@ -17,14 +17,21 @@ DEFAULT_MODEL = MODELS_DIR / "kiosk_demo"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from app.training.train import TrainPlan, train
+    import re
+
+    from app.training.train import TrainPlan, package, train
 
     plan = TrainPlan(data_root=Path(args.data), out_dir=Path(args.out),
                      work_dir=Path(args.work_dir or Path(args.data) / "work"), max_iters=args.iters,
                      batch_size=args.batch_size, lr=args.lr, seed=args.seed, workers=args.workers,
                      init_from=Path(args.init_from) if args.init_from else None)
     try:
-        bundle = train(plan)
+        if args.package_from:  # an intermediate checkpoint of this run, e.g. WORK/iter_3000.pth
+            found = re.search(r"iter_(\d+)\.pth$", args.package_from)
+            iterations = int(found.group(1)) if found else plan.max_iters
+            bundle = package(plan, Path(args.package_from), iterations, seconds=None)
+        else:
+            bundle = train(plan)
     except (FileNotFoundError, ValueError, ModelError) as exc:
         print(f"cannot train: {exc}", file=sys.stderr)
         return 2
@@ -102,6 +109,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="data loader processes")
     p.add_argument("--work-dir", help="mmengine logs and full checkpoints (default: DATA/work)")
     p.add_argument("--init-from", help="fine-tune from this model bundle instead of from scratch")
+    p.add_argument("--package-from", help="do not train: write the bundle from this checkpoint of the run")
     p.set_defaults(func=cmd_train)
 
     p = subparsers.add_parser("evaluate", help="COCO mAP and checkout accuracy on a held-out split")

@@ -119,13 +119,8 @@ def write_card(out_dir: Path, card: dict) -> Path:
 
 def train(plan: TrainPlan) -> ModelBundle:
     """Train, then write the bundle (config, slim checkpoint, ONNX, model card)."""
-    import mmdet
-    import mmengine
-    import torch
     from mmengine.runner import Runner
 
-    from app.training.export import export_onnx
-    from app.vision.detector_mmdet import load_slim_checkpoint
 
     train_ann = plan.data_root / "train" / "annotations.json"
     val_ann = plan.data_root / "val" / "annotations.json"
@@ -136,22 +131,39 @@ def train(plan: TrainPlan) -> ModelBundle:
     if read_classes(val_ann) != classes:
         raise ValueError(f"{val_ann}: its categories differ from {train_ann}")
     cfg = build_config(plan, classes)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     runner = Runner.from_cfg(cfg)
     if plan.init_from is not None:
         _init_from(runner.model, ModelBundle.load(plan.init_from), classes)
     started = time.monotonic()
     runner.train()
     seconds = time.monotonic() - started
+    last = Path(plan.work_dir) / f"iter_{plan.max_iters}.pth"
+    return package(plan, last, plan.max_iters, seconds, model=runner.model)
 
+
+def package(plan: TrainPlan, checkpoint: Path, iterations: int, seconds: float | None,
+            model=None) -> ModelBundle:
+    """Write the bundle for a full mmengine checkpoint of this plan's run (also an intermediate one)."""
+    import mmdet
+    import mmengine
+    import torch
+    from mmdet.apis import init_detector
+
+    from app.training.export import export_onnx
+    from app.vision.detector_mmdet import load_slim_checkpoint
+
+    train_ann = plan.data_root / "train" / "annotations.json"
+    val_ann = plan.data_root / "val" / "annotations.json"
+    classes = read_classes(train_ann)
+    cfg = build_config(plan, classes)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     config_path = plan.out_dir / "config.py"
     cfg.dump(str(config_path))
-    last = Path(plan.work_dir) / f"iter_{plan.max_iters}.pth"
-    meta = {"classes": list(classes), "iters": plan.max_iters, "mmdet": mmdet.__version__}
-    checkpoint_path = slim_checkpoint(last, plan.out_dir / "model.pth", meta)
+    meta = {"classes": list(classes), "iters": iterations, "mmdet": mmdet.__version__}
+    checkpoint_path = slim_checkpoint(checkpoint, plan.out_dir / "model.pth", meta)
     input_size = tuple(cfg.input_size)
-    model = runner.model
+    if model is None:
+        model = init_detector(cfg, checkpoint=None, device="cpu")
     load_slim_checkpoint(model, checkpoint_path)
     onnx_path = export_onnx(model.eval(), input_size, plan.out_dir / "model.onnx")
 
@@ -168,9 +180,10 @@ def train(plan: TrainPlan) -> ModelBundle:
             "data_root": str(plan.data_root), "data_info": train_info,
             "train_images": len(json.loads(train_ann.read_text(encoding="utf-8"))["images"]),
             "val_images": len(json.loads(val_ann.read_text(encoding="utf-8"))["images"]),
-            "iterations": plan.max_iters, "batch_size": plan.batch_size, "lr": plan.lr, "seed": plan.seed,
+            "iterations": iterations, "planned_iterations": plan.max_iters, "batch_size": plan.batch_size,
+            "lr": plan.lr, "seed": plan.seed,
             "init_from": str(plan.init_from) if plan.init_from else None,
-            "seconds": round(seconds, 1),
+            "seconds": round(seconds, 1) if seconds is not None else None,
             "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
             "versions": {"torch": torch.__version__, "mmdet": mmdet.__version__,
                          "mmengine": mmengine.__version__},
@@ -180,5 +193,5 @@ def train(plan: TrainPlan) -> ModelBundle:
                   "onnx": file_entry(onnx_path)},
     }
     write_card(plan.out_dir, card)
-    log.info("model bundle written to %s (%.0f s of training)", plan.out_dir, seconds)
+    log.info("model bundle written to %s (%s iterations)", plan.out_dir, iterations)
     return ModelBundle.load(plan.out_dir)

@@ -96,6 +96,10 @@ class VideoView(QWidget):
         self._boxes = [Box(*b) for b in boxes]
         self.update()
 
+    def overlay(self) -> list[Box]:
+        """The boxes currently drawn over the frame."""
+        return list(self._boxes)
+
     def set_status(self, text: str | None) -> None:
         """The message shown when there is no frame; ``None`` restores the default."""
         self._status = text

@@ -50,3 +50,60 @@ def test_a_missing_source_is_shown_and_the_other_camera_still_runs(qtbot, tmp_pa
         qtbot.waitUntil(lambda: kiosk.window.face_view.image() is not None, timeout=5000)
     finally:
         kiosk.shutdown()
+
+
+class ScriptedDetector:
+    """Stands in for the product detector: the same detections for every frame."""
+
+    backend = "fake"
+
+    def __init__(self, detections):
+        from pathlib import Path
+
+        from app.vision.detection import ModelBundle
+
+        self.detections = detections
+        self.bundle = ModelBundle(Path("fake"), {"name": "scripted", "classes": [], "input_size": [320, 320],
+                                                 "files": {}})
+
+    def detect(self, image):
+        return list(self.detections)
+
+
+def test_detections_reach_the_overlay_and_a_stable_cart(qtbot, tmp_path, monkeypatch):
+    from app.vision.detection import Detection
+    from app.workers import detection as detection_module
+
+    dets = [Detection(0, "coke_500ml", 0.92, (10, 10, 40, 60)),
+            Detection(0, "coke_500ml", 0.88, (50, 10, 80, 60)),
+            Detection(1, "saeukkang_90g", 0.4, (100, 20, 150, 90))]
+    monkeypatch.setattr(detection_module, "open_detector", lambda folder, backend: ScriptedDetector(dets))
+    video = write_test_video(tmp_path / "counter.avi", count=30, fps=30.0)
+    settings = Settings(data_dir=str(tmp_path / "data"))
+    kiosk = Kiosk(settings, open_store(settings), CameraPlan(str(video), str(tmp_path / "none")))
+    qtbot.addWidget(kiosk.window)
+    try:
+        kiosk.start()
+        qtbot.waitUntil(lambda: kiosk.cart.item_count == 2, timeout=5000)
+        assert [line.product.detector_class for line in kiosk.cart.lines] == ["coke_500ml"]
+        assert "scripted" in kiosk.window.model_chip.text()
+        overlay = kiosk.window.counter_view.overlay()
+        assert len(overlay) == 3 and [b.uncertain for b in overlay] == [False, False, True]
+        assert overlay[0].label == "코카콜라 500ml"
+    finally:
+        kiosk.shutdown()
+
+
+def test_a_broken_model_is_reported_and_the_cameras_keep_running(qtbot, tmp_path):
+    video = write_test_video(tmp_path / "counter.avi", count=30, fps=30.0)
+    settings = Settings(data_dir=str(tmp_path / "data"), detector_model=str(tmp_path / "no-model"))
+    kiosk = Kiosk(settings, open_store(settings), CameraPlan(str(video), str(tmp_path / "none")))
+    qtbot.addWidget(kiosk.window)
+    try:
+        kiosk.start()
+        qtbot.waitUntil(lambda: kiosk.window.model_chip.property("state") == "error", timeout=5000)
+        assert "no-model" in kiosk.window.model_chip.toolTip()
+        qtbot.waitUntil(lambda: kiosk.window.counter_view.image() is not None, timeout=5000)
+        assert kiosk.store.audit_entries(kind="model_failed")
+    finally:
+        kiosk.shutdown()

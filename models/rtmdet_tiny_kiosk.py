@@ -9,7 +9,9 @@
 # the committed demo model's.
 _base_ = 'mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
 
-input_size = (320, 320)  # (width, height): frames are resized (long side 320, aspect kept) and padded
+# (width, height): frames are resized (long side 320, aspect kept) and padded. 320x256 holds both a
+# 4:3 (320x240) and a 16:9 (320x180) frame, with 20% less work than 320x320.
+input_size = (320, 256)
 classes = ()  # filled from the catalog by `selfcheckout train` (the model card records them)
 norm_cfg = dict(type='BN')  # SyncBN in the COCO config needs a distributed GPU run
 

@@ -21,6 +21,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from app.training.train import TrainPlan, package, train
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+
     plan = TrainPlan(data_root=Path(args.data), out_dir=Path(args.out),
                      work_dir=Path(args.work_dir or Path(args.data) / "work"), max_iters=args.iters,
                      batch_size=args.batch_size, lr=args.lr, seed=args.seed, workers=args.workers,
@@ -107,6 +112,8 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=0.004)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="data loader processes")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads (0: all cores; 1 is faster when other work shares the CPU)")
     p.add_argument("--work-dir", help="mmengine logs and full checkpoints (default: DATA/work)")
     p.add_argument("--init-from", help="fine-tune from this model bundle instead of from scratch")
     p.add_argument("--package-from", help="do not train: write the bundle from this checkpoint of the run")

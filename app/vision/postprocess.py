@@ -41,9 +41,14 @@ class Letterbox:
 
 
 def letterbox(image: np.ndarray, input_w: int, input_h: int) -> tuple[np.ndarray, Letterbox]:
-    """Resize keeping the aspect (like ``mmcv.imrescale``) and pad to ``input_w`` x ``input_h``."""
+    """Resize keeping the aspect and pad (bottom, right) to ``input_w`` x ``input_h``.
+
+    The frame is fitted inside the input. For landscape frames on a landscape input this is exactly
+    ``mmcv.imrescale``'s rule (long side to the long side, short to the short), so both backends see
+    the same pixels.
+    """
     h, w = image.shape[:2]
-    scale = min(max(input_w, input_h) / max(h, w), min(input_w, input_h) / min(h, w))
+    scale = min(input_w / w, input_h / h)
     new_w, new_h = int(w * scale + 0.5), int(h * scale + 0.5)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     padded = np.full((input_h, input_w, 3), PAD_VALUE, np.uint8)

@@ -31,7 +31,7 @@ def tiny_bundle(tmp_path_factory):
 
 def test_training_writes_a_complete_checked_bundle(tiny_bundle):
     card = tiny_bundle.card
-    assert len(tiny_bundle.classes) == 15 and tiny_bundle.input_size == (320, 320)
+    assert len(tiny_bundle.classes) == 15 and tiny_bundle.input_size == (320, 256)
     assert card["training"]["iterations"] == 2 and card["training"]["train_images"] == 6
     for role in ("config", "checkpoint", "onnx"):
         assert tiny_bundle.file(role).stat().st_size > 1000  # exists and matches its SHA-256

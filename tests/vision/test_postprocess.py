@@ -86,3 +86,11 @@ def test_letterbox_keeps_the_aspect_and_pads_with_114():
     assert padded.shape == (320, 320, 3)
     assert (box.resized_w, box.resized_h) == (320, 180)
     assert (padded[:180] == 50).all() and (padded[180:] == 114).all()
+
+
+@pytest.mark.parametrize("shape", [(480, 640), (720, 1280), (300, 300), (640, 480)])
+def test_letterbox_fits_any_frame_inside_a_non_square_input(shape):
+    padded, box = letterbox(np.zeros((*shape, 3), np.uint8), 320, 256)
+    assert padded.shape == (256, 320, 3)
+    assert box.resized_w <= 320 and box.resized_h <= 256
+    assert box.resized_w == 320 or box.resized_h == 256

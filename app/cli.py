@@ -126,11 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("settings", help="print every setting with its value and description")
     p.set_defaults(func=cmd_settings)
 
+    from app.commands import faces
     from app.training import cli as data_cli
     from app.training import detector_cli
 
     data_cli.add_subcommands(sub)
     detector_cli.add_subcommands(sub)
+    faces.add_subcommands(sub)
     return parser
 
 

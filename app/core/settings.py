@@ -38,6 +38,11 @@ def default_config_path() -> Path:
     return Path(base) / "selfcheckout" / "settings.toml"
 
 
+def default_key_path() -> Path:
+    """The face-template key lives with the settings, outside the data folder that holds the database."""
+    return default_config_path().parent / "face-templates.key"
+
+
 def _default_font_dirs() -> tuple[str, ...]:
     extra = os.environ.get(FONT_DIRS_ENV, "")
     return (str(PROJECT_ROOT / "fonts"), *[p for p in extra.split(os.pathsep) if p])
@@ -79,6 +84,20 @@ class Settings:
     detector_backend: str = _setting("onnxruntime", "Product detector backend: onnxruntime (fast) or "
                                                     "mmdet (PyTorch, the reference).",
                                      choices=("onnxruntime", "mmdet"))
+    face_backend: str = _setting("auto", "Face embedder: auto (FaceNet when its weights are there, else "
+                                         "dlib), facenet or dlib.", choices=("auto", "facenet", "dlib"))
+    facenet_weights: str = _setting("", "Local file of FaceNet's VGGFace2 weights "
+                                        "(20180402-114759-vggface2.pt).")
+    facenet_weights_sha256: str = _setting("", "SHA-256 the FaceNet weights file must have (empty: not "
+                                               "checked).")
+    facenet_allow_download: bool = _setting(False, "Let facenet-pytorch download FaceNet's weights on "
+                                                   "first use.")
+    face_key_file: str = _setting(None, "Key that encrypts face templates; keep it outside the data folder.",
+                                  factory=lambda: str(default_key_path()))
+    keep_face_images: bool = _setting(False, "Also keep (encrypted) face images of registrations.")
+    face_camera_mirrored: bool = _setting(False, "The face camera delivers mirrored images.")
+    torch_threads: int = _setting(1, "Threads per model in the kiosk (1 keeps the two pipelines from "
+                                     "starving each other on a 2-core CPU).", low=1, high=64)
     fullscreen: bool = _setting(False, "Run full screen as a kiosk.")
 
     @property

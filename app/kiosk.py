@@ -21,6 +21,7 @@ from app.store.store import Store
 from app.ui.main_window import MainWindow
 from app.workers.camera import CameraWorker
 from app.workers.detection import DetectionResult, DetectorWorker
+from app.workers.faces import FaceResult, FaceWorker
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Kiosk(QObject):
         self.window = MainWindow(settings, self.cart, customers)
         self.workers: dict[str, CameraWorker] = {}
         self.detector_worker: DetectorWorker | None = None
+        self.face_worker: FaceWorker | None = None
+        self._names = {c.customer_id: c.name for c in store.list_customers()}
         self.stabiliser = CountStabiliser()
         self.window.set_demo_mode(plan.demo, plan.note)
 
@@ -71,6 +74,10 @@ class Kiosk(QObject):
             self._start_detector(self.workers["counter"])
         else:
             self.window.set_model_status(None, ok=False)
+        if "face" in self.workers:
+            self._start_faces(self.workers["face"])
+        else:
+            self.window.set_face_status(None, ok=False)
         log.info("kiosk started: %d products, cameras %s", len(self.catalog), self.plan)
 
     def _start_detector(self, camera: CameraWorker) -> None:
@@ -82,6 +89,36 @@ class Kiosk(QObject):
         self.window.set_model_status(None, ok=None)  # loading
         self.detector_worker = worker
         worker.start()
+
+    def _start_faces(self, camera: CameraWorker) -> None:
+        def build():
+            from app.vision.faces.setup import build_face_pipeline
+
+            return build_face_pipeline(self.settings, self.store.face_templates())
+
+        worker = FaceWorker(camera.latest, build, parent=self)
+        worker.ready.connect(lambda text, w=worker: self._face_ready(w, text))
+        worker.failed.connect(self._faces_failed)
+        worker.result_ready.connect(self._show_face)
+        self.window.set_face_status(None, ok=None)
+        self.face_worker = worker
+        worker.start()
+
+    def _face_ready(self, worker: FaceWorker, description: str) -> None:
+        self.window.set_face_status(worker.pipeline.embedder.backend, ok=True)
+        self.window.status_bar.face_chip.setToolTip(description)
+
+    def _faces_failed(self, message: str) -> None:
+        self.window.set_face_status(None, ok=False)
+        self.window.status_bar.face_chip.setToolTip(message)
+        self.store.audit("face_model_failed", {"error": message[:500]})
+
+    def _show_face(self, result: FaceResult) -> None:
+        name = self._names.get(result.confirmed, "") if result.confirmed else ""
+        boxes = [(*result.box, name, result.score, not result.quality_ok)] if result.box else []
+        self.window.face_view.set_overlay(boxes)
+        if result.confirmed != self.window.face_panel.highlighted():
+            self.window.face_panel.highlight(result.confirmed)
 
     def _model_failed(self, message: str) -> None:
         """The kiosk keeps running (cameras, cart, face pay); the operator sees why counting is off."""
@@ -116,9 +153,10 @@ class Kiosk(QObject):
 
     def shutdown(self) -> None:
         """Stop every thread (interruption + wait, never terminate) and close the store."""
-        if self.detector_worker is not None:
-            self.detector_worker.stop()
-            self.detector_worker = None
+        for inference in (self.detector_worker, self.face_worker):
+            if inference is not None:
+                inference.stop()
+        self.detector_worker = self.face_worker = None
         for worker in self.workers.values():
             worker.stop()
         self.workers.clear()

@@ -68,8 +68,10 @@ class KioskStatusBar(QStatusBar):
         self._camera_states: dict[str, SourceState | None] = {w: None for w in CAMERAS}
         self.model_chip = QLabel(objectName="StatusChip")
         self._model_state: tuple[str | None, bool | None] = (None, None)
+        self.face_chip = QLabel(objectName="StatusChip")
+        self._face_state: tuple[str | None, bool | None] = (None, None)
         self.language_label = QLabel(objectName="StatusText")
-        for chip in (*self.camera_chips.values(), self.model_chip):
+        for chip in (*self.camera_chips.values(), self.model_chip, self.face_chip):
             self.addWidget(chip)
         self.addPermanentWidget(self.language_label)
 
@@ -92,6 +94,11 @@ class KioskStatusBar(QStatusBar):
     def set_model_status(self, text: str | None, ok: bool | None = True) -> None:
         """``text`` None: "loading" while ``ok`` is None, "not loaded" when ``ok`` is False."""
         self._model_state = (text, ok)
+        self.retranslate()
+
+    def set_face_status(self, text: str | None, ok: bool | None = True) -> None:
+        """The face recognition backend (or why there is none); ``None`` text as for the model."""
+        self._face_state = (text, ok)
         self.retranslate()
 
     def camera_text(self, which: str) -> str:
@@ -121,6 +128,10 @@ class KioskStatusBar(QStatusBar):
         if text is None:
             text = self.tr("not loaded") if ok is False else self.tr("loading")
         self._set_chip(self.model_chip, f"{self.tr('Model')}: {text}", ok)
+        text, ok = self._face_state
+        if text is None:
+            text = self.tr("not loaded") if ok is False else self.tr("loading")
+        self._set_chip(self.face_chip, f"{self.tr('Face recognition')}: {text}", ok)
         if language is not None:
             self.language_label.setText(f"{self.tr('Language')}: {LANGUAGE_NAMES[language]}")
 

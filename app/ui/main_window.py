@@ -132,6 +132,10 @@ class MainWindow(QMainWindow):
         """Show the detector/face model state (backend, loaded or degraded) in the status bar."""
         self.status_bar.set_model_status(text, ok)
 
+    def set_face_status(self, text: str | None, ok: bool | None = True) -> None:
+        """Show the face recognition backend (or why face pay is off) in the status bar."""
+        self.status_bar.set_face_status(text, ok)
+
     def set_demo_mode(self, demo: bool, reason: str = "") -> None:
         """The demo badge in the header (``reason``, e.g. why the demo started, as its tooltip)."""
         self.header.demo_badge.setVisible(demo)

@@ -107,3 +107,25 @@ def test_a_broken_model_is_reported_and_the_cameras_keep_running(qtbot, tmp_path
         assert kiosk.store.audit_entries(kind="model_failed")
     finally:
         kiosk.shutdown()
+
+
+def test_face_pay_side_loads_the_offline_backend_and_reports_faces(qtbot, tmp_path, shared_faces):
+    """The real face pipeline (MTCNN + dlib) runs in its thread on photos standing in for the camera."""
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    import shutil
+
+    shutil.copy(shared_faces / "obama" / "1.jpg", folder / "a.jpg")
+    video = write_test_video(tmp_path / "counter.avi", count=5, fps=30.0)
+    settings = Settings(data_dir=str(tmp_path / "data"), face_key_file=str(tmp_path / "keys" / "k"),
+                        detector_model=str(tmp_path / "no-model"))
+    kiosk = Kiosk(settings, open_store(settings), CameraPlan(str(video), str(folder)))
+    qtbot.addWidget(kiosk.window)
+    try:
+        kiosk.start()
+        qtbot.waitUntil(lambda: kiosk.window.status_bar.face_chip.property("state") == "ok", timeout=60000)
+        assert "dlib" in kiosk.window.status_bar.face_chip.text()
+        qtbot.waitUntil(lambda: bool(kiosk.window.face_view.overlay()), timeout=30000)
+        assert kiosk.window.face_panel.highlighted() is None  # nobody is registered: stays unknown
+    finally:
+        kiosk.shutdown()

@@ -21,10 +21,25 @@ DEMO_DIR = RESOURCES_DIR / "demo"
 HEADLESS_DURATION_S = 4.0
 
 
+# Libraries PyQt5's X11 plugin needs that a bare Debian/Ubuntu does not have (package names).
+XCB_LIBRARIES = {"xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+                 "xcb-xinerama": "libxcb-xinerama0", "xcb-image": "libxcb-image0",
+                 "xcb-render-util": "libxcb-render-util0", "xkbcommon-x11": "libxkbcommon-x11-0"}
+
+
 def has_display() -> bool:
     if os.environ.get("QT_QPA_PLATFORM"):
         return os.environ["QT_QPA_PLATFORM"] != "offscreen"
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def missing_x11_packages() -> list[str]:
+    """Debian packages the X11 window needs but this machine lacks (Qt would abort without them)."""
+    import ctypes.util
+
+    if not os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
+        return []
+    return [package for lib, package in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
 
 
 def _is_webcam(spec: str) -> bool:
@@ -76,6 +91,10 @@ def plan_cameras(settings: Settings, demo: bool):
 
 def launch(settings: Settings, demo: bool, args: argparse.Namespace) -> int:
     headless = not has_display()
+    if not headless and (missing := missing_x11_packages()):
+        print("The window needs these system packages: sudo apt-get install " + " ".join(missing))
+        print("Running offscreen meanwhile.")
+        headless = True
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PyQt5.QtCore import QTimer

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import time
 
-from PyQt5.QtCore import QThread, pyqtSignal
+from PyQt5.QtCore import pyqtSignal
 
 from app.capture.base import Frame, FrameSource, SourceState, SourceStatus
+from app.workers.base import Worker
 from app.workers.latest import LatestSlot
 
 log = logging.getLogger(__name__)
 
 
-class CameraWorker(QThread):
+class CameraWorker(Worker):
     """Reads ``source`` at its own rate; the GUI and inference workers take frames from ``latest``.
 
     ``frame_ready`` carries no frame: it only says "a newer frame is in the slot", and it is not
@@ -23,10 +24,11 @@ class CameraWorker(QThread):
     frame_ready = pyqtSignal()
     status_changed = pyqtSignal(object)  # SourceStatus
 
+    STOP_TIMEOUT_MS = 3000
     IDLE_WAIT_MS = 100  # pause between reads while the source has no frame (unplugged, ended)
 
     def __init__(self, source: FrameSource, role: str, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(f"camera-{role}", parent)
         self.source = source
         self.role = role
         self.latest: LatestSlot[Frame] = LatestSlot()
@@ -34,7 +36,6 @@ class CameraWorker(QThread):
         self._gui_serial = 0
         self._signalled_serial = 0
         self._last_status: SourceStatus | None = None
-        self.setObjectName(f"camera-{role}")
         self._started_at = 0.0
 
     # --- GUI side ------------------------------------------------------------------------------
@@ -48,11 +49,6 @@ class CameraWorker(QThread):
     def fps(self) -> float:
         elapsed = time.monotonic() - self._started_at
         return self.frames_read / elapsed if self._started_at and elapsed > 0 else 0.0
-
-    def stop(self, timeout_ms: int = 3000) -> None:
-        self.requestInterruption()
-        if not self.wait(timeout_ms):
-            log.error("camera thread %s did not stop within %d ms", self.role, timeout_ms)
 
     # --- worker thread -------------------------------------------------------------------------
     def run(self) -> None:

@@ -7,10 +7,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PyQt5.QtCore import QThread, pyqtSignal
+from PyQt5.QtCore import pyqtSignal
 
 from app.capture.base import Frame
 from app.vision.detection import Detection, ProductDetector, open_detector
+from app.workers.base import Worker
 from app.workers.latest import LatestSlot
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ class DetectionResult:
     ms: float
 
 
-class DetectorWorker(QThread):
+class DetectorWorker(Worker):
     """Loads the model in its own thread (the window is up meanwhile), then runs on the latest frame.
 
     Frames that arrive while a detection runs are skipped, never queued: results always describe the
@@ -37,18 +38,12 @@ class DetectorWorker(QThread):
 
     def __init__(self, frames: LatestSlot[Frame], model_folder: str | Path, backend: str,
                  detector: ProductDetector | None = None, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__("detector", parent)
         self.frames = frames
         self.model_folder = Path(model_folder)
         self.backend = backend
         self.detector = detector
         self.results = 0
-        self.setObjectName("detector")
-
-    def stop(self, timeout_ms: int = 5000) -> None:
-        self.requestInterruption()
-        if not self.wait(timeout_ms):
-            log.error("detector thread did not stop within %d ms", timeout_ms)
 
     def run(self) -> None:
         if self.detector is None:

@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PyQt5.QtCore import QThread, pyqtSignal
+from PyQt5.QtCore import pyqtSignal
 
 from app.capture.base import Frame
+from app.workers.base import Worker
 from app.workers.latest import LatestSlot
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class FaceResult:
     ms: float
 
 
-class FaceWorker(QThread):
+class FaceWorker(Worker):
     """Loads MTCNN and the embedder in its own thread, then identifies at most ``max_fps`` per second.
 
     ``build`` returns the ``FacePipeline`` (with its gallery) and a sentence naming the active backend;
@@ -45,19 +46,13 @@ class FaceWorker(QThread):
 
     def __init__(self, frames: LatestSlot[Frame], build: Callable[[], tuple[object, str]], *,
                  max_fps: float = 6.0, confirm_frames: int = 5, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__("faces", parent)
         self.frames = frames
         self.build = build
         self.period = 1.0 / max_fps
         self.confirm_frames = confirm_frames
         self.pipeline = None
         self.results = 0
-        self.setObjectName("faces")
-
-    def stop(self, timeout_ms: int = 5000) -> None:
-        self.requestInterruption()
-        if not self.wait(timeout_ms):
-            log.error("face thread did not stop within %d ms", timeout_ms)
 
     def run(self) -> None:
         from app.vision.faces.gallery import IdentityTracker

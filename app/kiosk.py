@@ -169,7 +169,9 @@ class Kiosk(QObject):
             return open_source(spec, width=s.camera_width, height=s.camera_height, fps=s.camera_fps)
         except SourceUnavailable as exc:
             log.warning("%s camera: %s", role, exc)
-            self.window.show_camera_state(role, SourceStatus(SourceState.FAILED, str(exc)))
+            # Nothing configured (a demo without that source) is "not connected", a bad setting an error.
+            state = SourceState.DISCONNECTED if not spec.strip() else SourceState.FAILED
+            self.window.show_camera_state(role, SourceStatus(state, str(exc)))
             return None
 
     def _show_frame(self, worker: CameraWorker) -> None:

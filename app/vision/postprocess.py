@@ -38,6 +38,8 @@ class Letterbox:
     resized_h: int
     scale_x: float
     scale_y: float
+    input_w: int  # the padded network input
+    input_h: int
 
 
 def letterbox(image: np.ndarray, input_w: int, input_h: int) -> tuple[np.ndarray, Letterbox]:
@@ -53,7 +55,7 @@ def letterbox(image: np.ndarray, input_w: int, input_h: int) -> tuple[np.ndarray
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     padded = np.full((input_h, input_w, 3), PAD_VALUE, np.uint8)
     padded[:new_h, :new_w] = resized
-    return padded, Letterbox(new_w, new_h, new_w / w, new_h / h)
+    return padded, Letterbox(new_w, new_h, new_w / w, new_h / h, input_w, input_h)
 
 
 def to_blob(padded_bgr: np.ndarray) -> np.ndarray:
@@ -114,8 +116,9 @@ def decode(cls_scores: Sequence[np.ndarray], bbox_preds: Sequence[np.ndarray], b
         anchor, label = np.divmod(candidates, num_classes)
         p, d = points[anchor], distances[anchor]
         xyxy = np.concatenate([p - d[:, :2], p + d[:, 2:]], axis=1)
-        xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, box.resized_w)
-        xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, box.resized_h)
+        # mmdet clamps to ``img_shape``, which its Pad transform sets to the padded size
+        xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, box.input_w)
+        xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, box.input_h)
         all_boxes.append(xyxy)
         all_scores.append(flat[candidates])
         all_labels.append(label)

@@ -51,7 +51,7 @@ def test_decode_matches_mmdet_predict_by_feat(head, seed):
     frame = np.zeros((480, 640, 3), np.uint8)
     _, box = letterbox(frame, *INPUT)
     cls_np, reg_np = synthetic_outputs(seed)
-    meta = dict(img_shape=(box.resized_h, box.resized_w), ori_shape=(480, 640),
+    meta = dict(img_shape=(INPUT[1], INPUT[0]), ori_shape=(480, 640),  # mmdet's Pad sets the padded shape
                 scale_factor=(box.scale_x, box.scale_y), pad_shape=INPUT)
     with torch.no_grad():
         cls_t, reg_t = [torch.from_numpy(c) for c in cls_np], [torch.from_numpy(r) for r in reg_np]

@@ -73,28 +73,34 @@ def build_config(plan: TrainPlan, classes: tuple[str, ...]):
     cfg.env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method="fork", opencv_num_threads=0),
                        dist_cfg=dict(backend="gloo"))
     cfg.visualizer = dict(type="DetLocalVisualizer", vis_backends=[dict(type="LocalVisBackend")], name="vis")
-    if plan.init_from is not None:
-        cfg.load_from = None  # weights are copied in by _init_from (class heads may differ)
     return cfg
 
 
-def _init_from(model, bundle: ModelBundle, classes: tuple[str, ...]) -> None:
-    """Start from a trained bundle: every layer copies over; the class logits copy per known class."""
+def _init_checkpoint(bundle: ModelBundle, classes: tuple[str, ...], model, out: Path) -> Path:
+    """A checkpoint of ``bundle``'s weights shaped for ``model``: every layer copies over, and the class
+    logits copy row by row for the classes both know (new classes keep their fresh initialisation).
+
+    It is handed to mmengine as ``load_from``, which loads it after the model's own weight init.
+    """
     import torch
 
     state = torch.load(bundle.file("checkpoint"), map_location="cpu", weights_only=True)["state_dict"]
-    own = model.state_dict()
+    own = {k: v.clone() for k, v in model.state_dict().items()}
     old_index = {name: i for i, name in enumerate(bundle.classes)}
     for key, value in state.items():
         if key not in own:
             continue
-        if own[key].shape == value.shape:
+        if own[key].shape == value.shape and bundle.classes == classes:
             own[key] = value
         elif ".rtm_cls." in key:  # (classes, C, 1, 1) weight or (classes,) bias
             for new_i, name in enumerate(classes):
                 if name in old_index:
                     own[key][new_i] = value[old_index[name]]
-    model.load_state_dict(own)
+        elif own[key].shape == value.shape:
+            own[key] = value
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": own, "meta": {"init_from": str(bundle.folder)}}, out)
+    return out
 
 
 def slim_checkpoint(full_checkpoint: Path, out: Path, meta: dict) -> Path:
@@ -131,9 +137,13 @@ def train(plan: TrainPlan) -> ModelBundle:
     if read_classes(val_ann) != classes:
         raise ValueError(f"{val_ann}: its categories differ from {train_ann}")
     cfg = build_config(plan, classes)
-    runner = Runner.from_cfg(cfg)
     if plan.init_from is not None:
-        _init_from(runner.model, ModelBundle.load(plan.init_from), classes)
+        from mmdet.apis import init_detector
+
+        fresh = init_detector(cfg, checkpoint=None, device="cpu")
+        cfg.load_from = str(_init_checkpoint(ModelBundle.load(plan.init_from), classes, fresh,
+                                             Path(plan.work_dir) / "init_from.pth"))
+    runner = Runner.from_cfg(cfg)
     started = time.monotonic()
     runner.train()
     seconds = time.monotonic() - started

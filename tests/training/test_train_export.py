@@ -74,3 +74,23 @@ def test_a_card_with_the_wrong_class_count_is_refused(tiny_bundle, tmp_path):
         open_detector(folder, "onnxruntime")
     with pytest.raises(ModelError, match="lacks cass_fresh_can_355ml"):
         ModelBundle.load(folder).check_classes(tiny_bundle.classes)
+
+
+def test_fine_tuning_starts_from_the_old_weights_with_class_rows_remapped(tiny_bundle, tmp_path):
+    import torch
+    from mmdet.apis import init_detector
+    from mmengine.config import Config
+
+    from app.training.train import _init_checkpoint
+
+    classes = (*reversed(tiny_bundle.classes[1:]), "new_product")  # one dropped, one new, order changed
+    cfg = Config.fromfile(str(tiny_bundle.file("config")))
+    cfg.model.bbox_head.num_classes = len(classes)
+    model = init_detector(cfg, checkpoint=None, device="cpu")
+    path = _init_checkpoint(tiny_bundle, classes, model, tmp_path / "init.pth")
+    new = torch.load(path, weights_only=True)["state_dict"]
+    old = torch.load(tiny_bundle.file("checkpoint"), weights_only=True)["state_dict"]
+    key = "bbox_head.rtm_cls.0.weight"
+    for new_i, name in enumerate(classes[:-1]):
+        assert torch.equal(new[key][new_i], old[key][tiny_bundle.classes.index(name)])
+    assert torch.equal(new["backbone.stem.0.conv.weight"], old["backbone.stem.0.conv.weight"])

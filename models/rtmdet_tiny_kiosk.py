@@ -3,7 +3,8 @@
 # Why RTMDet-tiny: a real-time one-stage, anchor-free detector (4.9M parameters) whose whole
 # network (backbone + neck + head) exports to ONNX as plain convolutions; box decoding and NMS stay
 # outside the graph, in numpy (app/vision/postprocess.py), shared by both kiosk backends. At
-# 320x320 it runs in about 20 ms per frame on a 2-core CPU through onnxruntime.
+# 320x256 it runs in about 16 ms per frame on a 2-core CPU through onnxruntime
+# (benchmarks/bench_detector.py).
 #
 # `selfcheckout train` fills in the classes, the data folders and the schedule; the values below are
 # the committed demo model's.

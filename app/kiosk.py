@@ -140,6 +140,8 @@ class Kiosk(QObject):
         self.window.counter_view.set_overlay(boxes)
         frame = FrameCounts.from_scores((d.name, d.score) for d in result.detections)
         verdict = self.stabiliser.update(frame)
+        self.window.set_counter_state("settling" if verdict.settling else
+                                      "unclear" if verdict.uncertain else "ready")
         if verdict.stable is None:
             return
         known = {c: n for c, n in verdict.stable.items() if c in self._sellable}

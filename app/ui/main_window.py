@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setMinimumSize(1024, 640)
 
+        self._counter_state = "ready"
         self.header = HeaderBar()
         self.language_button = self.header.language_button
         self.language_button.clicked.connect(self.toggle_language)
@@ -136,6 +137,16 @@ class MainWindow(QMainWindow):
         """Show the face recognition backend (or why face pay is off) in the status bar."""
         self.status_bar.set_face_status(text, ok)
 
+    def set_counter_state(self, state: str) -> None:
+        """'ready', 'settling' (items moving: the cart waits) or 'unclear' (spread the items out)."""
+        if state not in ("ready", "settling", "unclear"):
+            raise ValueError(f"unknown counter state {state!r}")
+        if state != self._counter_state:
+            self._counter_state = state
+            self.counter_hint.setProperty("state", state)
+            repolish(self.counter_hint)
+            self.retranslate()
+
     def set_demo_mode(self, demo: bool, reason: str = "") -> None:
         """The demo badge in the header (``reason``, e.g. why the demo started, as its tooltip)."""
         self.header.demo_badge.setVisible(demo)
@@ -182,7 +193,10 @@ class MainWindow(QMainWindow):
         other = "en" if self._language == "ko" else "ko"
         self.language_button.setText(LANGUAGE_NAMES[other])
         self.counter_title.setText(self.tr("Counter"))
-        self.counter_hint.setText(self.tr("Items are recognised automatically"))
+        hints = {"ready": self.tr("Items are recognised automatically"),
+                 "settling": self.tr("Hold on: the items are moving"),
+                 "unclear": self.tr("Some items are unclear: please spread them out")}
+        self.counter_hint.setText(hints[self._counter_state])
         texts = [self.tr("Place your items"), self.tr("Check the list"), self.tr("Tap Pay")]
         for number, (step, text) in enumerate(zip(self.steps, texts, strict=True), start=1):
             step.setText(f"{number}   {text}")

@@ -138,3 +138,17 @@ def test_demo_badge_shows_only_in_demo_mode(qtbot):
     window.set_demo_mode(True, "No camera found")
     assert window.header.demo_badge.isVisible() and window.header.demo_badge.text() == "데모"
     assert window.header.demo_badge.toolTip() == "No camera found"
+
+
+def test_counter_hint_tells_the_customer_to_wait_or_spread_items(qtbot):
+    window = MainWindow(Settings(language="ko"), Cart())
+    qtbot.addWidget(window)
+    assert window.counter_hint.text() == "상품을 자동으로 인식합니다"
+    window.set_counter_state("settling")
+    assert "잠시만요" in window.counter_hint.text() and window.counter_hint.property("state") == "settling"
+    window.set_counter_state("unclear")
+    assert "펼쳐" in window.counter_hint.text()
+    window.set_language("en")
+    assert window.counter_hint.text() == "Some items are unclear: please spread them out"
+    with pytest.raises(ValueError):
+        window.set_counter_state("dancing")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -105,28 +104,12 @@ def test_no_customer_and_unknown_payment_method():
     assert "고객" not in text and "결제 수단: voucher" in text and "500원" in text
 
 
-@dataclass(frozen=True)
-class FakeSaleLine:
-    sku: str
-    name: str
-    unit_price_won: int
-    count: int
-    line_total_won: int
-
-
-@dataclass(frozen=True)
-class FakeSale:
-    receipt_no: str
-    created_at: datetime
-    customer_id: str | None
-    total_won: int
-    payment_method: str
-    lines: tuple[FakeSaleLine, ...]
-
-
 def test_reprint_from_a_stored_sale():
-    lines = (FakeSaleLine("P-001", "신라면", 1200, 2, 2400), FakeSaleLine("P-002", "콜라", 1500, 1, 1500))
-    sale = FakeSale("R20261123-000007", datetime(2026, 11, 23, 1, 30, tzinfo=UTC), "C-1", 3900, "face", lines)
+    from app.store.records import SaleLineRecord, SaleRecord  # the store's own type, as reprints get it
+
+    lines = (SaleLineRecord("P-001", "신라면", 1200, 2, 2400), SaleLineRecord("P-002", "콜라", 1500, 1, 1500))
+    sale = SaleRecord(7, "R20261123-000007", datetime(2026, 11, 23, 1, 30, tzinfo=UTC), "C-1", 3900, "face",
+                      "completed", lines)
     seoul = timezone(timedelta(hours=9))
     receipt = Receipt.from_sale_record(sale, store_name="마트", customer_name="김민수", tz=seoul)
     assert receipt.issued_at.hour == 10 and receipt.total_won == 3900

@@ -50,6 +50,7 @@ class Kiosk(QObject):
         self.store = store
         self.plan = plan
         self.catalog: Catalog = store.load_catalog()
+        self.sellable = frozenset(p.detector_class for p in self.catalog.active_products())
         self.cart = Cart()
         customers = [(c.customer_id, c.name, c.created_at) for c in store.list_customers()]
         self.window = MainWindow(settings, self.cart, customers)
@@ -144,14 +145,10 @@ class Kiosk(QObject):
                                       "unclear" if verdict.uncertain else "ready")
         if verdict.stable is None:
             return
-        known = {c: n for c, n in verdict.stable.items() if c in self._sellable}
+        known = {c: n for c, n in verdict.stable.items() if c in self.sellable}
         if len(known) != len(verdict.stable):
-            log.warning("detected classes not for sale: %s", sorted(set(verdict.stable) - set(known)))
+            log.warning("detected classes not for sale: %s", sorted(set(verdict.stable) - self.sellable))
         self.cart.set_counts(known, self.catalog)
-
-    @property
-    def _sellable(self) -> set[str]:
-        return {p.detector_class for p in self.catalog.active_products()}
 
     def shutdown(self) -> None:
         """Stop every thread (interruption + wait, never terminate) and close the store."""

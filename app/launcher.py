@@ -82,11 +82,11 @@ def plan_cameras(settings: Settings, demo: bool):
             return CameraPlan(counter, face)
     else:
         note = "Demo mode: no cameras used."
-    # In the demo a source given on the command line wins over the bundled demo media.
-    cli_counter = counter if counter != Settings().counter_camera else ""
-    cli_face = face if face != Settings().face_camera else ""
-    return CameraPlan(cli_counter or demo_source("counter"), cli_face or demo_source("face"),
-                      demo=True, note=note)
+    # The demo's counter plays a file or folder (the bundled video unless one is given); its face side
+    # uses a plugged-in webcam when there is one, else a given file or folder, else the bundled media.
+    demo_counter = counter if not _is_webcam(counter) else demo_source("counter")
+    usable_face = not _is_webcam(face) or _webcam_present(face)
+    return CameraPlan(demo_counter, face if usable_face else demo_source("face"), demo=True, note=note)
 
 
 def launch(settings: Settings, demo: bool, args: argparse.Namespace) -> int:

@@ -61,3 +61,14 @@ def test_run_without_display_or_camera_runs_the_demo_offscreen_and_saves_a_scree
     assert "running offscreen" in result.stdout
     assert shot.stat().st_size > 20_000
     assert (tmp_path / "data" / "kiosk.db").exists()
+
+
+def test_demo_plays_files_and_never_a_missing_webcam(tmp_path):
+    from app.core.settings import Settings
+    from app.launcher import demo_source, plan_cameras
+
+    plan = plan_cameras(Settings(counter_camera="97", face_camera="98"), demo=True)
+    assert plan.demo and plan.counter == demo_source("counter") and plan.counter.endswith("counter.mp4")
+    assert plan.face == demo_source("face")
+    plan = plan_cameras(Settings(counter_camera=str(tmp_path), face_camera=str(tmp_path)), demo=True)
+    assert (plan.counter, plan.face) == (str(tmp_path), str(tmp_path))

@@ -16,11 +16,13 @@ import enum
 import hashlib
 import hmac
 import logging
+import os
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -179,3 +181,31 @@ class OperatorGate:
     def verify(self, pin: str) -> bool:
         """``check(pin) is PinCheck.OK``: the ``verify_pin`` callable :class:`Checkout` takes."""
         return self.check(pin) is PinCheck.OK
+
+
+# -- where the PIN hash lives ----------------------------------------------------------------------
+PIN_FILE_NAME = "operator.pin"
+
+
+def read_pin_file(path: str | Path) -> str | None:
+    """The stored hash string, or None when no PIN was set (no file, or an empty one)."""
+    try:
+        text = Path(path).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def write_pin_file(path: str | Path, pin: str) -> None:
+    """Hash ``pin`` and store it (owner-only, replaced atomically so a crash never leaves half a hash)."""
+    stored = hash_pin(pin)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(stored + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    log.info("operator PIN changed (%s)", path)

@@ -142,3 +142,19 @@ def test_no_pin_set_refuses_everything_and_changes_apply_at_once():
 def test_bad_policy(policy):
     with pytest.raises(ValueError):
         LockoutPolicy(**policy)
+
+
+def test_the_pin_file_holds_only_a_hash_owner_readable(tmp_path):
+    import stat
+
+    from app.core.operator import read_pin_file, verify_pin, write_pin_file
+
+    path = tmp_path / "cfg" / "operator.pin"
+    assert read_pin_file(path) is None
+    write_pin_file(path, "4821")
+    stored = read_pin_file(path)
+    assert stored is not None and "4821" not in stored and verify_pin("4821", stored)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(ValueError):
+        write_pin_file(path, "12")
+    assert read_pin_file(path) == stored  # a refused PIN changes nothing

@@ -38,13 +38,30 @@ def load_table(path: Path) -> dict[str, dict[str, str]]:
     return data
 
 
+def translation_files(language: str) -> list[Path]:
+    """``<language>.toml`` and the per-area files ``<language>.<area>.toml`` (e.g. ``ko.admin.toml``)."""
+    return [I18N_DIR / f"{language}.toml", *sorted(I18N_DIR.glob(f"{language}.*.toml"))]
+
+
+def load_tables(paths: list[Path]) -> dict[str, dict[str, str]]:
+    """The tables of ``paths`` merged; the same source in the same context twice raises ``ValueError``."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in paths:
+        for context, entries in load_table(path).items():
+            target = merged.setdefault(context, {})
+            if twice := sorted(set(target) & set(entries)):
+                raise ValueError(f"{path}: [{context}] {twice[0]!r} is already translated in another file")
+            target.update(entries)
+    return merged
+
+
 class TomlTranslator(QTranslator):
     """A ``QTranslator`` whose messages come from a TOML table instead of a compiled ``.qm`` file."""
 
-    def __init__(self, path: Path, language: str, parent: QObject | None = None) -> None:
+    def __init__(self, paths: Path | list[Path], language: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.path = path
-        self.table = load_table(path)
+        self.paths = [paths] if isinstance(paths, Path) else list(paths)
+        self.table = load_tables(self.paths)
         self._language = language
         self._any_context = {src: text for entries in self.table.values() for src, text in entries.items()}
 
@@ -87,15 +104,15 @@ def install_translator(app: QCoreApplication, language: str) -> QTranslator | No
     if language == SOURCE_LANGUAGE:
         log.info("language: %s (source strings)", language)
         return None
-    path = I18N_DIR / f"{language}.toml"
+    paths = translation_files(language)
     try:
-        translator = TomlTranslator(path, language, parent=app)
+        translator = TomlTranslator(paths, language, parent=app)
     except ValueError:
         log.exception("translations for %s unavailable; showing English", language)
         return None
     app.installTranslator(translator)
     _installed[key] = translator
-    log.info("language: %s (%d strings from %s)", language, len(translator._any_context), path)
+    log.info("language: %s (%d strings from %d files)", language, len(translator._any_context), len(paths))
     return translator
 
 

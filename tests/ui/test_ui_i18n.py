@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from PyQt5.QtCore import QCoreApplication
 
-from app.ui.i18n import I18N_DIR, TomlTranslator, current_language, install_translator, load_table
+from app.ui.i18n import (
+    I18N_DIR,
+    TomlTranslator,
+    current_language,
+    install_translator,
+    load_table,
+    load_tables,
+    translation_files,
+)
 
 UI_DIR = Path(__file__).resolve().parents[2] / "app" / "ui"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%n")
@@ -50,13 +58,13 @@ def test_the_scan_finds_the_ui_texts():
 
 
 def test_every_tr_text_has_a_korean_entry():
-    table = load_table(I18N_DIR / "ko.toml")
+    table = load_tables(translation_files("ko"))
     missing = [f"{where}: [{ctx}] {src!r}" for ctx, src, where in tr_calls() if src not in table.get(ctx, {})]
-    assert not missing, "add these to resources/i18n/ko.toml:\n" + "\n".join(missing)
+    assert not missing, "add these to resources/i18n/ko.toml (or ko.<area>.toml):\n" + "\n".join(missing)
 
 
 def test_translations_keep_their_placeholders_and_none_is_stale():
-    table = load_table(I18N_DIR / "ko.toml")
+    table = load_tables(translation_files("ko"))
     used = {(ctx, src) for ctx, src, _ in tr_calls()}
     for ctx, entries in table.items():
         for src, text in entries.items():
@@ -101,3 +109,14 @@ def test_unknown_language_and_bad_file(qapp, tmp_path: Path):
     bad.write_text("[Ctx]\nkey = 3\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.toml"):
         load_table(bad)
+
+
+def test_area_files_merge_and_a_text_translated_twice_is_refused(tmp_path: Path):
+    first, second = tmp_path / "ko.toml", tmp_path / "ko.admin.toml"
+    first.write_text('[Ctx]\n"Open" = "열기"\n', encoding="utf-8")
+    second.write_text('[Other]\n"Close" = "닫기"\n', encoding="utf-8")
+    assert load_tables([first, second]) == {"Ctx": {"Open": "열기"}, "Other": {"Close": "닫기"}}
+    second.write_text('[Ctx]\n"Open" = "열다"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="already translated"):
+        load_tables([first, second])
+    assert translation_files("ko")[0] == I18N_DIR / "ko.toml"

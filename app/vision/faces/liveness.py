@@ -46,6 +46,7 @@ class LivenessReason(enum.StrEnum):
     NO_MOTION = "no_motion"
     JUMP = "jump"
     FACE_LOST = "face_lost"
+    FACE_CHANGED = "face_changed"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ _FAIL_MESSAGES = {
     LivenessReason.NO_MOTION: "No natural movement was seen.",
     LivenessReason.JUMP: "The face changed abruptly.",
     LivenessReason.FACE_LOST: "The face was lost during the head turn.",
+    LivenessReason.FACE_CHANGED: "A different face appeared during the head turn.",
 }
 
 
@@ -113,6 +115,16 @@ class LivenessChallenge:
     @property
     def instruction(self) -> str:
         return f"Please turn your head to your {self.side.value}, then back to the camera."
+
+    def status(self) -> LivenessStatus:
+        """Where the challenge stands now (before the first frame: waiting for a frontal face)."""
+        return self._status(self._last_yaw)
+
+    def fail(self, reason: LivenessReason) -> LivenessStatus:
+        """End the challenge as failed for a reason seen outside the landmarks (another face)."""
+        if self.state in (LivenessState.PASSED, LivenessState.FAILED):
+            return self._status()
+        return self._fail(reason)
 
     def _status(self, yaw: float | None = None) -> LivenessStatus:
         if self.state is LivenessState.FAILED:

@@ -8,7 +8,8 @@ import weakref
 from typing import Any
 
 from PyQt5 import sip
-from PyQt5.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, pyqtSignal
+from PyQt5.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QImage, QPainter, QPixmap
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -25,10 +26,45 @@ from PyQt5.QtWidgets import (
 
 from app.core.cart import Cart, CartLine
 from app.core.money import format_won
+from app.core.settings import RESOURCES_DIR
+from app.ui.theme import SKY
 
 log = logging.getLogger(__name__)
 
 NAME, COUNT, UNIT_PRICE, LINE_TOTAL = range(4)
+PRODUCTS_DIR = RESOURCES_DIR / "products"
+THUMBNAIL_PX = 40
+_thumbnails: dict[str, QPixmap] = {}
+
+
+def product_thumbnail(detector_class: str, name: str) -> QPixmap:
+    """The product's artwork (``resources/products/<class>.png``) as a small square; a product without
+    artwork (added in the admin area) gets its initial on a sky-blue tile. Cached per class."""
+    if detector_class in _thumbnails:
+        return _thumbnails[detector_class]
+    size = THUMBNAIL_PX
+    tile = QPixmap(size, size)
+    tile.fill(Qt.transparent)
+    painter = QPainter(tile)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.SmoothPixmapTransform)
+    art = QImage(str(PRODUCTS_DIR / f"{detector_class}.png"))
+    if not art.isNull():
+        scaled = art.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        painter.drawImage((size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
+    else:
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(SKY["primary_soft"]))
+        painter.drawRoundedRect(0, 0, size, size, 8, 8)
+        painter.setPen(QColor(SKY["primary_pressed"]))
+        font = painter.font()
+        font.setPixelSize(size // 2)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(tile.rect(), Qt.AlignCenter, (name.strip() or "?")[0])
+    painter.end()
+    _thumbnails[detector_class] = tile
+    return tile
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _CENTER = int(Qt.AlignCenter)
 _LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
@@ -102,6 +138,8 @@ class CartTableModel(QAbstractTableModel):
             if column == UNIT_PRICE:
                 return format_won(line.product.price_won, self._language)
             return format_won(line.line_total, self._language)
+        if role == Qt.DecorationRole and column == NAME:
+            return product_thumbnail(line.product.detector_class, line.product.name(self._language))
         if role == Qt.TextAlignmentRole:
             return _LEFT if column == NAME else _CENTER if column == COUNT else _RIGHT
         if role == Qt.ToolTipRole and column == NAME:
@@ -194,6 +232,7 @@ class CartPanel(QFrame):
         table.setTextElideMode(Qt.ElideRight)
         table.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         table.verticalHeader().hide()
+        table.setIconSize(QSize(THUMBNAIL_PX, THUMBNAIL_PX))
         header = table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.Stretch)
         for column in (COUNT, UNIT_PRICE, LINE_TOTAL):
@@ -204,7 +243,8 @@ class CartPanel(QFrame):
     def update_row_height(self) -> None:
         """Rows about 2.1 lines of the table font high (call after the style, and so the font, changed)."""
         self.table.ensurePolished()
-        self.table.verticalHeader().setDefaultSectionSize(int(self.table.fontMetrics().height() * 2.1))
+        height = max(int(self.table.fontMetrics().height() * 2.1), THUMBNAIL_PX + 8)
+        self.table.verticalHeader().setDefaultSectionSize(height)
 
     @property
     def cart(self) -> Cart:

@@ -95,3 +95,22 @@ def test_face_panel_lists_and_highlights(qtbot, korean):
     assert panel.highlighted() is None and not panel.customer_list.selectedItems()
     panel.set_customers([])
     assert panel.customer_list.count() == 0 and not panel.customer_list.isVisibleTo(panel)
+
+
+def test_cart_rows_show_the_product_artwork_or_an_initial_tile(qapp):
+    from PyQt5.QtCore import Qt
+
+    from app.core.cart import Cart
+    from app.core.catalog import Catalog, Product
+    from app.ui.cart_panel import THUMBNAIL_PX, CartTableModel
+
+    catalog = Catalog([Product("COKE-500", "코카콜라 500ml", "Coke", 2100, "coke_500ml"),
+                       Product("NEW-1", "새 상품", "New", 1000, "brand_new_item")])
+    cart = Cart()
+    cart.set_counts({"coke_500ml": 1, "brand_new_item": 1}, catalog)
+    model = CartTableModel(cart, "ko")
+    icons = [model.data(model.index(row, 0), Qt.DecorationRole) for row in range(2)]
+    assert all(icon.width() == THUMBNAIL_PX for icon in icons)
+    art, tile = (icon.toImage() for icon in icons)
+    assert art != tile and art.pixelColor(THUMBNAIL_PX // 2, THUMBNAIL_PX // 2).alpha() > 0
+    model.detach()

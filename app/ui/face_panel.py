@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from PyQt5.QtCore import QEvent, QSize, Qt
+from PyQt5.QtCore import QEvent, QSize, Qt, pyqtSignal
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -15,18 +15,29 @@ from PyQt5.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from app.ui.theme import repolish
+from app.ui.app import app_font_set
+from app.ui.theme import fill_template, repolish, theme_variables
 from app.ui.video_view import VideoView
 
 log = logging.getLogger(__name__)
 
 Customer = tuple[Any, str, "date | datetime | str | None"]
 _ID_ROLE = Qt.UserRole
+# Its own small style (colours only: the font size still follows the window's large layer).
+REGISTER_BUTTON_QSS = """
+QPushButton#RegisterButton {
+    background: {{primary_soft}}; color: {{primary_pressed}}; border: none; border-radius: 18px;
+    min-height: 36px; padding: 0 18px; font-family: "{{font_heading}}"; font-weight: {{heading_weight}};
+}
+QPushButton#RegisterButton:hover { background: {{primary}}; color: {{primary_text}}; }
+QPushButton#RegisterButton:pressed { background: {{primary_pressed}}; color: {{primary_text}}; }
+"""
 
 
 def format_registered(value: date | datetime | str | None) -> str:
@@ -52,7 +63,10 @@ class CustomerItem(QWidget):
 
 
 class FacePanel(QFrame):
-    """Face camera view, the "who is here" line, and the list of registered customers."""
+    """Face camera view, the "who is here" line, the list of registered customers and the button that
+    starts a registration (``register_requested``)."""
+
+    register_requested = pyqtSignal()
 
     def __init__(self, customers: Iterable[Customer] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +75,12 @@ class FacePanel(QFrame):
         self._customers: list[tuple[Any, str, str]] = []
         self._highlighted: Any = None
         self.title = QLabel(objectName="CardTitle")
+        self.register_button = QPushButton(objectName="RegisterButton")
+        self.register_button.setCursor(Qt.PointingHandCursor)
+        self.register_button.setFocusPolicy(Qt.NoFocus)
+        self.register_button.setStyleSheet(fill_template(REGISTER_BUTTON_QSS, theme_variables(app_font_set()),
+                                                         "app/ui/face_panel.py"))
+        self.register_button.clicked.connect(self.register_requested)
         self.video = VideoView()
         self.video.setObjectName("FaceVideo")
         self.video.setMinimumSize(160, 120)
@@ -89,7 +109,10 @@ class FacePanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 20)
         layout.setSpacing(12)
-        layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.register_button)
+        layout.addLayout(title_row)
         layout.addLayout(body, 1)
         self.set_customers(customers)
 
@@ -150,6 +173,7 @@ class FacePanel(QFrame):
     # --- text -----------------------------------------------------------------------------------------
     def retranslate(self) -> None:
         self.title.setText(self.tr("Face pay"))
+        self.register_button.setText(self.tr("Register my face"))
         self.list_title.setText(self.tr("Registered customers ({count})").format(count=len(self._customers)))
         self.empty_label.setText(self.tr("No customers registered yet."))
         row = self._find(self._highlighted)

@@ -125,7 +125,12 @@ def test_face_pay_side_loads_the_offline_backend_and_reports_faces(qtbot, tmp_pa
         kiosk.start()
         qtbot.waitUntil(lambda: kiosk.window.status_bar.face_chip.property("state") == "ok", timeout=60000)
         assert "dlib" in kiosk.window.status_bar.face_chip.text()
-        qtbot.waitUntil(lambda: bool(kiosk.window.face_view.overlay()), timeout=30000)
+        seen = []
+        kiosk.face_worker.result_ready.connect(seen.append)
+        qtbot.waitUntil(lambda: bool(kiosk.window.face_view.overlay()) and bool(seen), timeout=30000)
         assert kiosk.window.face_panel.highlighted() is None  # nobody is registered: stays unknown
+        landmarks = seen[-1].landmarks  # the liveness check's input: 5 points inside the face box
+        x1, y1, x2, y2 = seen[-1].box
+        assert len(landmarks) == 5 and all(x1 <= x <= x2 and y1 <= y <= y2 for x, y in landmarks)
     finally:
         kiosk.shutdown()

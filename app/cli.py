@@ -4,15 +4,44 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
 from app.core.settings import Settings, SettingsError, load_settings
+from app.store.errors import StoreError
 from app.store.startup import open_store
 
 log = logging.getLogger("app.cli")
+
+MAX_WINDOW = (7680, 4320)
+MIN_WINDOW = (320, 240)
+
+
+def window_size(text: str) -> str:
+    """argparse type of ``--size``: ``WIDTHxHEIGHT`` within a sane range (returned unchanged)."""
+    match = re.fullmatch(r"\s*([0-9]{1,6})\s*[xX]\s*([0-9]{1,6})\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not WIDTHxHEIGHT, e.g. 1280x800")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (MIN_WINDOW[0] <= width <= MAX_WINDOW[0] and MIN_WINDOW[1] <= height <= MAX_WINDOW[1]):
+        raise argparse.ArgumentTypeError(f"{width}x{height} is outside {MIN_WINDOW[0]}x{MIN_WINDOW[1]} to "
+                                         f"{MAX_WINDOW[0]}x{MAX_WINDOW[1]}")
+    return f"{width}x{height}"
+
+
+def seconds(text: str) -> float:
+    """argparse type of ``--duration``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0 or value > 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} must be more than 0 and at most a week of seconds")
+    return value
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -23,7 +52,10 @@ def _settings(args: argparse.Namespace) -> Settings:
             overrides[name] = value
     if getattr(args, "fullscreen", False):
         overrides["fullscreen"] = True
-    return load_settings(Path(args.config) if args.config else None, overrides)
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        raise SettingsError(f"--config {config}: no such settings file")
+    return load_settings(config, overrides)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -107,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--lang", dest="language", choices=("ko", "en"), help="language shown")
         p.add_argument("--fullscreen", action="store_true", help="full-screen kiosk mode")
         p.add_argument("--screenshot", help="save a PNG of the window here (always done without a display)")
-        p.add_argument("--size", default="1280x800", help="window size for --screenshot, e.g. 1920x1080")
-        p.add_argument("--duration", type=float, help="quit after this many seconds (default without a "
-                                                      "display: 4)")
+        p.add_argument("--size", default="1280x800", type=window_size,
+                       help="window size for --screenshot, e.g. 1920x1080")
+        p.add_argument("--duration", type=seconds, help="quit after this many seconds (default without a "
+                                                        "display: 4)")
         p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("cameras", help="list the webcams this machine sees")
@@ -153,3 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"settings error: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # locked, full, damaged or unreachable database: one clear line
+        log.debug("database error", exc_info=True)
+        print(f"database error: {exc}", file=sys.stderr)
+        return 3
+    except OSError as exc:  # a folder that cannot be made, a file that cannot be written
+        log.debug("operating system error", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -24,9 +24,16 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
+MAX_FRAME_SIDE = 16384  # larger than any camera; a bigger "frame" is a decoding error
+CORRUPT_FRAMES_TO_FAULT = 5  # this many unusable frames in a row show as a fault in ``status``
+
 
 class SourceUnavailable(Exception):  # noqa: N818 - the name the design uses
     """A source that cannot exist as configured (a missing path, an unknown setting value)."""
+
+
+class CorruptFrame(ValueError):  # noqa: N818 - reads as what it is, like SourceUnavailable
+    """A decoded image that cannot be a camera frame (None, empty, wrong type, wrong channels)."""
 
 
 class SourceState(enum.Enum):
@@ -72,11 +79,41 @@ class Frame:
         return int(self.image.shape[0])
 
 
+def image_problem(image: object, *, strict: bool = False) -> str | None:
+    """Why ``image`` cannot be a frame, or None when it can.
+
+    Lenient (the default) accepts what ``as_bgr`` converts: uint8 or uint16, grey, 1, 3 or 4 channels.
+    ``strict`` accepts only what a :class:`Frame` holds: BGR uint8, height x width x 3.
+    """
+    if image is None:
+        return "no image (None)"
+    if not isinstance(image, np.ndarray):
+        return f"not an image array but {type(image).__name__}"
+    allowed = (np.uint8,) if strict else (np.uint8, np.uint16)
+    if image.dtype not in allowed:
+        return f"pixel type {image.dtype} (expected {' or '.join(np.dtype(t).name for t in allowed)})"
+    if image.ndim != 3 and (strict or image.ndim != 2):
+        return f"array of shape {image.shape} (expected height x width x 3)"
+    if image.ndim == 3 and image.shape[2] not in ((3,) if strict else (1, 3, 4)):
+        return f"{image.shape[2]} colour channels (expected 3)"
+    height, width = image.shape[:2]
+    if height == 0 or width == 0:
+        return f"empty image ({width}x{height})"
+    if height > MAX_FRAME_SIDE or width > MAX_FRAME_SIDE:
+        return f"image of {width}x{height} pixels (at most {MAX_FRAME_SIDE} a side)"
+    return None
+
+
 def as_bgr(image: np.ndarray) -> np.ndarray:
-    """Coerce a decoded image to 3-channel BGR uint8 (grey and BGRA inputs are converted)."""
+    """Coerce a decoded image to 3-channel BGR uint8 (grey, BGRA and 16-bit inputs are converted).
+
+    Raises :class:`CorruptFrame` (naming the problem) for anything else: None, an empty array, float
+    pixels, 2 or 5 channels, ...
+    """
+    if (problem := image_problem(image)) is not None:
+        raise CorruptFrame(problem)
     if image.dtype != np.uint8:
-        scale = 255.0 / 65535.0 if image.dtype == np.uint16 else 1.0
-        image = np.clip(image.astype(np.float32) * scale, 0, 255).astype(np.uint8)
+        image = (image >> 8).astype(np.uint8)  # uint16: keep the high byte
     if image.ndim == 2:
         return np.repeat(image[:, :, None], 3, axis=2)
     if image.shape[2] == 4:
@@ -127,6 +164,9 @@ class FrameSource(ABC):
         self._is_open = False
         self._closed = False
         self._next_index = 0
+        self._frame_shape: tuple[int, int] | None = None  # (height, width) of the last frame
+        self._corrupt_run = 0
+        self.corrupt_frames = 0  # unusable images dropped since the source was made
 
     @property
     def name(self) -> str:
@@ -191,13 +231,45 @@ class FrameSource(ABC):
     @abstractmethod
     def _close(self) -> None: ...
 
-    def _emit(self, image: np.ndarray) -> Frame:
-        """Wrap ``image`` as the next frame and mark the source LIVE."""
+    def _emit(self, image: np.ndarray) -> Frame | None:
+        """Wrap ``image`` as the next frame and mark the source LIVE.
+
+        An unusable image (see :func:`image_problem`) is dropped and None returned; after
+        ``CORRUPT_FRAMES_TO_FAULT`` in a row the status says DISCONNECTED with the reason, and the next
+        good frame makes the source LIVE again.
+        """
+        try:
+            bgr = as_bgr(image)
+        except CorruptFrame as exc:
+            self._drop_corrupt(str(exc))
+            return None
+        self._corrupt_run = 0
+        shape = (int(bgr.shape[0]), int(bgr.shape[1]))
         if self._status.state is not SourceState.LIVE:
+            self._frame_shape = shape
             self._set_status(SourceState.LIVE, self._live_message())
-        frame = Frame(as_bgr(image), self._next_index, self._clock(), self._name)
+        elif shape != self._frame_shape:
+            old, self._frame_shape = self._frame_shape, shape
+            if old is not None:
+                self._resolution_changed(old, shape)
+        frame = Frame(bgr, self._next_index, self._clock(), self._name)
         self._next_index += 1
         return frame
+
+    def _drop_corrupt(self, reason: str) -> None:
+        self.corrupt_frames += 1
+        self._corrupt_run += 1
+        if self.corrupt_frames == 1 or self.corrupt_frames % 100 == 0:
+            log.warning("%s: dropped an unusable frame (%s); %d so far", self._name, reason,
+                        self.corrupt_frames)
+        if self._corrupt_run >= CORRUPT_FRAMES_TO_FAULT:
+            self._set_status(SourceState.DISCONNECTED,
+                             f"{self._name} sends unusable frames ({reason}); waiting for good ones")
+
+    def _resolution_changed(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        """The frame size changed while live; by default the status message is renewed and logged."""
+        log.info("%s: frame size changed from %dx%d to %dx%d", self._name, old[1], old[0], new[1], new[0])
+        self._set_status(SourceState.LIVE, self._live_message())
 
     def _live_message(self) -> str:
         return f"{self._name} is live"

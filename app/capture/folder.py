@@ -113,6 +113,9 @@ class ImageFolderSource(FrameSource):
                          f"None of the {len(self._files)} images in folder {self.path} could be read")
         return None
 
+    def _resolution_changed(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        pass  # photos of different sizes are normal in a folder
+
     def _live_message(self) -> str:
         return f"Showing {len(self._files)} images from {self.path} at {self.fps:g} per second"
 

@@ -111,7 +111,6 @@ class WebcamSource(FrameSource):
         self._backoff = retry_interval
         self._next_attempt = 0.0
         self._actual_fps = 0.0
-        self._shape: tuple[int, ...] = (height, width)
         self.open_attempts = 0
 
     @property
@@ -169,7 +168,6 @@ class WebcamSource(FrameSource):
         if ok and image is not None and image.size:
             self._failures = 0
             self._frames_since_open += 1
-            self._shape = image.shape[:2]
             return self._emit(image)
         self._failures += 1
         if self._failures >= self.failures_to_disconnect:
@@ -187,7 +185,7 @@ class WebcamSource(FrameSource):
         self._set_status(SourceState.DISCONNECTED, message)
 
     def _live_message(self) -> str:
-        h, w = self._shape
+        h, w = self._frame_shape or (self.height, self.width)
         return f"{self._label} is live ({w}x{h} at {self.nominal_fps:g} fps)"
 
     def _release(self) -> None:

@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 HEADER = ("sku", "name_ko", "name_en", "price_won", "detector_class", "age_restricted")
 MAX_PRICE_WON = 10_000_000
 MAX_NAME_LEN = 80
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a catalog of MAX_PRODUCTS products fits in a fraction of this
+MAX_PRODUCTS = 10_000
 SKU_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 CLASS_RE = re.compile(r"[a-z0-9_]{1,64}")
 _PRICE_RE = re.compile(r"[0-9]{1,12}")
@@ -71,6 +74,8 @@ def _check_name(value: str, column: str) -> str | None:
         return f"{column} is longer than {MAX_NAME_LEN} characters ({len(value)})"
     if _CONTROL_RE.search(value):
         return f"{column} contains a control character or line break"
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        return f"{column} contains an invisible formatting character (such as a right-to-left override)"
     return None
 
 
@@ -100,10 +105,21 @@ def _parse_row(fields: list[str]) -> Product | str:
 
 
 def _decode(path: Path) -> str:
+    """The file's text; refuses (naming the reason) files that are too big, binary or not UTF-8."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:  # never more than the limit, even from /dev/zero or a growing file
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CatalogError(path, 0, f"cannot read the file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        megabytes = MAX_FILE_BYTES // (1024 * 1024)
+        raise CatalogError(path, 0, f"the file is larger than {megabytes} MB; a catalog "
+                                    f"file may list at most {MAX_PRODUCTS:,} products")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CatalogError(path, 1, "the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)")
+    if (nul := data.find(b"\0")) >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise CatalogError(path, line, "the file contains NUL bytes: a binary file, not CSV text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -141,6 +157,9 @@ def load_catalog_csv(path: str | Path) -> list[Product]:
                                                f"(first on line {seen_class[parsed.detector_class]})")
             seen_sku[parsed.sku] = seen_class[parsed.detector_class] = line
             products.append(parsed)
+            if len(products) > MAX_PRODUCTS:
+                raise CatalogError(path, line, f"more than {MAX_PRODUCTS:,} products; a catalog file may "
+                                               f"list at most {MAX_PRODUCTS:,}")
     except csv.Error as exc:
         raise CatalogError(path, last_line + 1, f"malformed CSV: {exc}") from exc
     if not header_seen:

@@ -6,10 +6,15 @@ import logging
 
 import numpy as np
 
-from app.vision.detection import Detection, ModelBundle, ModelError, to_detections
+from app.vision.detection import Detection, ModelBundle, ModelError, check_image, to_detections
 from app.vision.postprocess import decode, letterbox, to_blob
 
 log = logging.getLogger(__name__)
+
+
+def _fits(channels: int, height: int, width: int) -> set[tuple[int | None, ...]]:
+    """The input shapes (fixed or dynamic per axis) that take ``channels`` x ``height`` x ``width``."""
+    return {(c, h, w) for c in (channels, None) for h in (height, None) for w in (width, None)}
 
 
 class OnnxProductDetector:
@@ -28,7 +33,16 @@ class OnnxProductDetector:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
             raise ModelError(f"{path}: onnxruntime cannot load the model: {exc}") from exc
-        self.input_name = self.session.get_inputs()[0].name
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1:
+            raise ModelError(f"{path}: expected one input (the image), found {len(inputs)}")
+        self.input_name = inputs[0].name
+        width, height = bundle.input_size
+        shape = list(inputs[0].shape)
+        fixed = [d if isinstance(d, int) else None for d in shape]
+        if len(shape) != 4 or (fixed[1], fixed[2], fixed[3]) not in _fits(3, height, width):
+            raise ModelError(f"{path}: the network takes input of shape {shape}, but the model card says "
+                             f"3 x {height} x {width} images")
         outputs = self.session.get_outputs()
         levels = len(bundle.postprocess.strides)
         if len(outputs) != 2 * levels:
@@ -43,6 +57,7 @@ class OnnxProductDetector:
     def raw(self, image_bgr: np.ndarray):
         """Network outputs and the letterbox for one frame (for tests and export checks)."""
         width, height = self.bundle.input_size
+        check_image(image_bgr, (width, height))
         padded, box = letterbox(image_bgr, width, height)
         outputs = self.session.run(None, {self.input_name: to_blob(padded)})
         return outputs[: self._levels], outputs[self._levels:], box

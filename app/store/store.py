@@ -356,3 +356,43 @@ class Store:
         scrub(self._engine)
         log.info("deleted customer %s and %d face templates", customer_id, removed)
         return removed
+
+    # -- catalog administration ------------------------------------------------------------------
+    def add_product(self, product: Product, *, actor: str = "admin") -> None:
+        """Add one new product (active or not as ``product.active`` says), audited.
+
+        The values are checked as strictly as a catalog file's; an SKU or detector class that another
+        product already has raises ``ValueError`` and nothing changes.
+        """
+        from app.core.catalog import CLASS_RE, MAX_NAME_LEN, SKU_RE
+
+        sku, cls, price = product.sku, product.detector_class, product.price_won
+        if not isinstance(sku, str) or not SKU_RE.fullmatch(sku):
+            raise ValueError(f"sku {sku!r} must be 1-32 letters, digits or '-'")
+        for column, name in (("name_ko", product.name_ko), ("name_en", product.name_en)):
+            if not isinstance(name, str) or not name.strip() or name != name.strip():
+                raise ValueError(f"{column} must be non-empty text without surrounding spaces")
+            if len(name) > MAX_NAME_LEN or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+                raise ValueError(f"{column} must be at most {MAX_NAME_LEN} characters without control "
+                                 "characters")
+        if isinstance(price, bool) or not isinstance(price, int):
+            raise TypeError("price_won must be an int")
+        if not 0 < price <= MAX_PRICE_WON:
+            raise ValueError(f"price {price} won is outside 1..{MAX_PRICE_WON:,}")
+        if not isinstance(cls, str) or not CLASS_RE.fullmatch(cls):
+            raise ValueError(f"detector_class {cls!r} must be 1-64 lowercase letters, digits or '_'")
+        with self._writing() as session:
+            if session.get(ProductRow, sku) is not None:
+                raise ValueError(f"a product with sku {sku!r} already exists")
+            owner = session.scalar(select(ProductRow.sku).where(ProductRow.detector_class == cls))
+            if owner is not None:
+                raise ValueError(f"detector class {cls!r} already belongs to product {owner!r}")
+            session.add(ProductRow(sku=sku, name_ko=product.name_ko, name_en=product.name_en,
+                                   price_won=price, detector_class=cls,
+                                   age_restricted=bool(product.age_restricted),
+                                   active=bool(product.active), updated_at=self._now()))
+            self._audit_row(session, "product_added", {
+                "sku": sku, "name_ko": product.name_ko, "name_en": product.name_en, "price_won": price,
+                "detector_class": cls, "age_restricted": bool(product.age_restricted),
+                "active": bool(product.active)}, actor)
+        log.info("added product %s (%s, %d won)", sku, cls, price)

@@ -118,6 +118,34 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operator_pin(args: argparse.Namespace) -> int:
+    """Set the staff PIN (the attendant actions, the admin area and leaving the full-screen kiosk)."""
+    import getpass
+
+    from app.core.operator import pin_file_path, validate_pin, write_pin_file
+
+    settings = _settings(args)
+    if args.stdin:
+        lines = sys.stdin.read().splitlines()
+        pin = lines[0] if lines else ""
+        again = lines[1] if len(lines) > 1 else pin
+    else:
+        pin = getpass.getpass("New staff PIN (4-8 digits): ")
+        again = getpass.getpass("The same PIN again: ")
+    if (problem := validate_pin(pin)) is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    if pin != again:
+        print("The two PINs differ; nothing changed.", file=sys.stderr)
+        return 2
+    path = pin_file_path(settings.face_key_file)
+    write_pin_file(path, pin)
+    with open_store(settings) as store:
+        store.audit("operator_pin_changed", {}, actor="cli")
+    print(f"Staff PIN set ({path}).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfcheckout", description="Self-checkout kiosk and its tools.",
                                      allow_abbrev=False)
@@ -143,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="window size for --screenshot, e.g. 1920x1080")
         p.add_argument("--duration", type=seconds, help="quit after this many seconds (default without a "
                                                         "display: 4)")
+        p.add_argument("--tour", metavar="DIR", help="walk a whole sale like a presenter, save a screenshot "
+                                                     "of every state and the receipt in DIR, then quit "
+                                                     "(the default of the demo without a display)")
         p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("cameras", help="list the webcams this machine sees")
@@ -158,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("settings", help="print every setting with its value and description")
     p.set_defaults(func=cmd_settings)
+
+    p = sub.add_parser("operator-pin", help="set the staff PIN (asked twice; --stdin reads two lines)")
+    p.add_argument("--stdin", action="store_true", help="read the PIN (and its repetition) from stdin")
+    p.set_defaults(func=cmd_operator_pin)
 
     from app.commands import faces
     from app.training import cli as data_cli

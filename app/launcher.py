@@ -1,7 +1,8 @@
 """Starts the kiosk window: picks the camera sources (or the demo), runs the Qt event loop, shuts down.
 
-On a machine without a display the same command runs offscreen for a few seconds, saves a screenshot
-of the window and exits, so ``make run`` still proves the kiosk starts.
+On a machine without a display the same command runs offscreen and exits: the demo walks a whole sale
+and saves a screenshot of every state and the receipt (see ``app/demo_tour.py``); with cameras it runs
+a few seconds and saves one screenshot. So ``make run`` still proves the kiosk works.
 """
 
 from __future__ import annotations
@@ -110,11 +111,17 @@ def launch(settings: Settings, demo: bool, args: argparse.Namespace) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     kiosk.window.resize(width, height)
     if settings.fullscreen and not headless:
-        kiosk.window.showFullScreen()
+        kiosk.window.lock()  # full screen; leaving it needs the staff PIN
     else:
         kiosk.window.show()
     kiosk.start()
 
+    tour_dir = getattr(args, "tour", None)
+    if tour_dir is None and headless and plan.demo and args.duration is None and not args.screenshot:
+        # Offscreen, the demo walks a whole sale and saves every state: the demo as a smoke test.
+        tour_dir = str(Path(settings.data_dir) / "screenshots" / "demo-tour")
+    if tour_dir:
+        return _run_tour(qt_app, kiosk, tour_dir, (width, height))
     duration = args.duration if args.duration is not None else (HEADLESS_DURATION_S if headless else None)
     screenshot = args.screenshot or (str(Path(settings.data_dir) / "screenshots" / "kiosk.png")
                                      if headless else None)
@@ -132,3 +139,23 @@ def launch(settings: Settings, demo: bool, args: argparse.Namespace) -> int:
     qt_app.aboutToQuit.connect(kiosk.shutdown)
     code = qt_app.exec_()
     return code
+
+
+def _run_tour(qt_app, kiosk, out_dir: str, size: tuple[int, int]) -> int:
+    """``demo --tour DIR``: walk a whole sale, save each state's screenshot and the receipt, exit."""
+    from app.demo_tour import DemoTour
+
+    outcome: list[bool] = []
+    tour = DemoTour(kiosk, out_dir, size=size)
+
+    def done(ok: bool, message: str) -> None:
+        print(message)
+        outcome.append(ok)
+        kiosk.window.close()
+        qt_app.quit()
+
+    tour.finished.connect(done)
+    tour.start()
+    qt_app.aboutToQuit.connect(kiosk.shutdown)
+    qt_app.exec_()
+    return 0 if outcome and outcome[0] else 1

@@ -209,3 +209,9 @@ def write_pin_file(path: str | Path, pin: str) -> None:
         os.fsync(f.fileno())
     os.replace(tmp, path)
     log.info("operator PIN changed (%s)", path)
+
+
+def pin_file_path(face_key_file: str | Path) -> Path:
+    """Where the kiosk keeps the PIN hash: the configuration folder (next to the face-template key),
+    outside the data folder that backups and support copies carry."""
+    return Path(face_key_file).parent / PIN_FILE_NAME

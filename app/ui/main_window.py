@@ -10,21 +10,25 @@ import logging
 from collections.abc import Iterable
 
 from PyQt5.QtCore import QEvent, Qt, pyqtSignal
-from PyQt5.QtGui import QResizeEvent
+from PyQt5.QtGui import QCloseEvent, QResizeEvent
 from PyQt5.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.capture.base import SourceStatus
 from app.core.cart import Cart
+from app.core.checkout import CheckoutSnapshot, CheckoutState, Message
 from app.core.settings import Settings
 from app.ui.cart_panel import CartPanel
+from app.ui.checkout_view import AttendantBanner, PaidScreen, PaymentCard
 from app.ui.chrome import LANGUAGE_NAMES, HeaderBar, KioskStatusBar
 from app.ui.face_panel import Customer, FacePanel
 from app.ui.i18n import current_language, install_translator
@@ -37,9 +41,16 @@ LARGE_SIZE = (1600, 960)
 
 
 class MainWindow(QMainWindow):
-    """The counter screen. Panels: ``counter_view``, ``cart_panel``, ``face_panel``, ``header``."""
+    """The counter screen. Panels: ``counter_view``, ``cart_panel``, ``face_panel``, ``header``; during
+    payment ``payment_card`` takes the counter's place and ``paid_screen`` fills the window at the end.
+    ``show_checkout`` renders the checkout's snapshot; the buttons only emit intents."""
 
     pay_requested = pyqtSignal()
+    confirm_requested = pyqtSignal()  # the payment card's main button (list right / pay)
+    cancel_requested = pyqtSignal()
+    done_requested = pyqtSignal()  # the payment-complete screen's Done
+    staff_requested = pyqtSignal()
+    exit_requested = pyqtSignal()  # someone tried to close the locked kiosk window
     language_changed = pyqtSignal(str)
 
     def __init__(self, settings: Settings, cart: Cart, customers: Iterable[Customer] = (),
@@ -57,10 +68,29 @@ class MainWindow(QMainWindow):
         self.header = HeaderBar()
         self.language_button = self.header.language_button
         self.language_button.clicked.connect(self.toggle_language)
+        self.staff_button = QPushButton(objectName="HeaderStaffButton", cursor=Qt.PointingHandCursor)
+        self.staff_button.clicked.connect(self.staff_requested)
+        self.header.layout().insertWidget(self.header.layout().count() - 1, self.staff_button)
         self.counter_card, self.counter_view = self._make_counter_card()
+        self.payment_card = PaymentCard()
+        self.payment_card.primary_clicked.connect(self.confirm_requested)
+        self.payment_card.cancel_clicked.connect(self.cancel_requested)
+        self.left_stack = QStackedWidget()
+        self.left_stack.addWidget(self.counter_card)
+        self.left_stack.addWidget(self.payment_card)
         self.cart_panel = CartPanel(cart, self._language)
         self.pay_button = self.cart_panel.pay_button
         self.cart_panel.pay_requested.connect(self.pay_requested)
+        self.attendant_banner = AttendantBanner()
+        self.attendant_banner.staff_clicked.connect(self.staff_requested)
+        self.cart_panel.layout().insertWidget(2, self.attendant_banner)
+        self.checkout_message = QLabel(objectName="CheckoutMessage", wordWrap=True)
+        self.checkout_message.hide()
+        self.cart_panel.layout().insertWidget(3, self.checkout_message)
+        self.paid_screen = PaidScreen()
+        self.paid_screen.done_clicked.connect(self.done_requested)
+        self._snapshot: CheckoutSnapshot | None = None
+        self._locked = False
         self.face_panel = FacePanel(customers)
         self.face_view = self.face_panel.video
 
@@ -71,14 +101,19 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         body.setContentsMargins(20, 16, 20, 16)
         body.setSpacing(16)
-        body.addWidget(self.counter_card, 11)
+        body.addWidget(self.left_stack, 11)
         body.addLayout(right, 8)
+        self.body_page = QWidget()
+        self.body_page.setLayout(body)
+        self.page_stack = QStackedWidget()
+        self.page_stack.addWidget(self.body_page)
+        self.page_stack.addWidget(self.paid_screen)
         central = QWidget(objectName="Central")
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.header)
-        column.addLayout(body, 1)
+        column.addWidget(self.page_stack, 1)
         self.setCentralWidget(central)
         self._make_status_bar()
         self.retranslate()
@@ -147,6 +182,78 @@ class MainWindow(QMainWindow):
             repolish(self.counter_hint)
             self.retranslate()
 
+    def show_checkout(self, snapshot: CheckoutSnapshot, timeout_s: float | None = None) -> None:
+        """Render the checkout: which page shows, the Pay button, the staff banner, the message."""
+        self._snapshot = snapshot
+        state = snapshot.state
+        if state is CheckoutState.PAID:
+            self.paid_screen.show_snapshot(snapshot, self._language, timeout_s)
+            self.page_stack.setCurrentWidget(self.paid_screen)
+        else:
+            self.page_stack.setCurrentWidget(self.body_page)
+        paying = state in (CheckoutState.REVIEW, CheckoutState.IDENTIFY, CheckoutState.LIVENESS,
+                           CheckoutState.CONFIRM)
+        if paying:
+            self.payment_card.show_snapshot(snapshot, self._language, timeout_s)
+        self.left_stack.setCurrentWidget(self.payment_card if paying else self.counter_card)
+        self.pay_button.setEnabled(snapshot.can_review)
+        self.pay_button.setVisible(not paying)  # the payment card has its own buttons
+        self.attendant_banner.show_reasons(tuple(r.value for r in snapshot.attendant_reasons),
+                                           snapshot.unknown_items)
+        self.set_counter_state("unclear" if snapshot.spread_items else
+                               "settling" if snapshot.settling and state is not CheckoutState.IDLE
+                               else "ready")
+        quiet = {Message.PLACE_ITEMS, Message.SCANNING, Message.REVIEW_LIST, Message.LOOK_AT_CAMERA,
+                 Message.TURN_HEAD, Message.CONFIRM_PAYMENT, Message.PAID}
+        shown = state in (CheckoutState.IDLE, CheckoutState.SCANNING) and snapshot.message not in quiet
+        self.checkout_message.setVisible(shown)
+        if shown:
+            self.checkout_message.setText(self.payment_card.message_text(snapshot.message))
+            warn = snapshot.message in (Message.SPREAD_ITEMS, Message.HOLD_ON, Message.ATTENDANT_NEEDED,
+                                        Message.PIN_REFUSED, Message.TIMED_OUT, Message.CANCELLED,
+                                        Message.LIVENESS_FAILED, Message.PAYMENT_FAILED,
+                                        Message.TAKE_ITEMS)
+            if self.checkout_message.property("warn") != warn:
+                self.checkout_message.setProperty("warn", warn)
+                repolish(self.checkout_message)
+
+    def set_remaining(self, remaining_s: float | None) -> None:
+        """Seconds left before the current checkout step times out (the countdown bars)."""
+        self.payment_card.set_remaining(remaining_s)
+        self.paid_screen.set_remaining(remaining_s)
+
+    @property
+    def checkout_snapshot(self) -> CheckoutSnapshot | None:
+        return self._snapshot
+
+    def lock(self) -> None:
+        """Kiosk mode: full screen, and closing (Alt+F4, the window manager) asks for the staff PIN."""
+        self._locked = True
+        self.setWindowFlags(self.windowFlags() | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint)
+        self.showFullScreen()
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def unlock_and_close(self) -> None:
+        """Staff confirmed with the PIN: leave kiosk mode and close."""
+        self._locked = False
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._locked:
+            event.ignore()
+            self.exit_requested.emit()
+            return
+        super().closeEvent(event)
+
+    def demo_pin_hint(self, pin: str) -> str:
+        return self.tr("Demo PIN: {pin}").format(pin=pin)
+
+    def demo_customer_name(self) -> str:
+        return self.tr("Demo customer")
+
     def set_demo_mode(self, demo: bool, reason: str = "") -> None:
         """The demo badge in the header (``reason``, e.g. why the demo started, as its tooltip)."""
         self.header.demo_badge.setVisible(demo)
@@ -164,6 +271,8 @@ class MainWindow(QMainWindow):
             log.info("window language: %s", language)
             self._language = language
             self.cart_panel.set_language(language)
+            if self._snapshot is not None:
+                self.show_checkout(self._snapshot)
             self.retranslate()
             self.language_changed.emit(language)
 
@@ -201,6 +310,7 @@ class MainWindow(QMainWindow):
         for number, (step, text) in enumerate(zip(self.steps, texts, strict=True), start=1):
             step.setText(f"{number}   {text}")
         self.header.demo_badge.setText(self.tr("DEMO"))
+        self.staff_button.setText(self.tr("Staff"))
         self.status_bar.retranslate(self._language)
 
     def changeEvent(self, event: QEvent) -> None:

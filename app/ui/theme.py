@@ -21,7 +21,9 @@ from app.ui.fonts import FontSet
 log = logging.getLogger(__name__)
 
 STYLES_DIR = RESOURCES_DIR / "styles"
-DEFAULT_LAYERS: tuple[str, ...] = ("base", "kiosk", "large")
+#: ``base`` and ``kiosk`` first, the screens' own layers (``checkout``, ``admin``) next, ``large``
+#: (the full-HD sizes) last so it wins.
+DEFAULT_LAYERS: tuple[str, ...] = ("base", "kiosk", "checkout", "admin", "large")
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 #: The sky-blue kiosk palette.

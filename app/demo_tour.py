@@ -71,6 +71,10 @@ class DemoTour(QObject):
             Step("paid", lambda: c.state is S.CONFIRM, k.advance, shot="08-paid"),
             Step("receipt saved", lambda: k.last_receipt_files is not None, self._copy_receipt),
             Step("back to the start", lambda: c.state is S.PAID, k.advance, shot="09-idle"),
+            Step("admin area", lambda: c.state is S.IDLE, k.open_admin, shot="10-admin"),
+            Step("registration", lambda: self._dialog("AdminWindow") is not None, self._to_registration,
+                 shot="11-registration"),
+            Step("closed", lambda: True, self._close_registration),
         ]
         self.timer = QTimer(self, interval=200, timeout=self._poll)
 
@@ -95,6 +99,22 @@ class DemoTour(QObject):
         for digit in DEMO_PIN:
             pad.press(digit)
         pad.press("ok")
+
+    def _to_registration(self) -> None:
+        self._dialog("AdminWindow").close()
+        self.kiosk.open_registration()
+
+    def _close_registration(self) -> None:
+        registration = getattr(self.kiosk, "registration", None)
+        if registration is not None:
+            registration.close()
+
+    def _open_windows(self) -> list:
+        windows = [d for d in self.kiosk._dialogs if d.isVisible()]
+        registration = getattr(self.kiosk, "registration", None)
+        if registration is not None and registration.dialog is not None:
+            windows.append(registration.dialog)
+        return windows
 
     def _copy_receipt(self) -> None:
         files = self.kiosk.last_receipt_files[1]
@@ -140,11 +160,13 @@ class DemoTour(QObject):
             return
         window = self.kiosk.window
         image = window.grab().toImage()
-        dialogs = [d for d in self.kiosk._dialogs if d.isVisible()]
+        dialogs = self._open_windows()
         if dialogs:  # window-modal dialogs are their own windows: draw them over the dimmed kiosk
             painter = QPainter(image)
             painter.fillRect(image.rect(), QColor(20, 48, 77, 110))
             for dialog in dialogs:
+                if dialog.width() > image.width() or dialog.height() > image.height():
+                    dialog.resize(min(dialog.width(), image.width()), min(dialog.height(), image.height()))
                 pixmap = dialog.grab()
                 painter.drawPixmap(QPoint((image.width() - pixmap.width()) // 2,
                                           (image.height() - pixmap.height()) // 2), pixmap)

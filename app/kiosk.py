@@ -275,7 +275,8 @@ class Kiosk(QObject):
         window = AdminWindow(ctx, self.window)
         self._dialogs.append(window)
         window.finished.connect(lambda _=0, d=window: self._dialog_closed(d))
-        window.present(fullscreen=self.window.locked)
+        window.setGeometry(self.window.geometry())  # the kiosk's own size, also where no window manager
+        window.present(fullscreen=self.window.locked)  # maximises or fills the screen
 
     def _detector_classes(self) -> tuple[str, ...]:
         """The loaded model's classes (a new product must be one of them), else the catalog's."""

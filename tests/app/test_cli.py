@@ -126,6 +126,6 @@ def test_the_demo_tour_walks_a_whole_sale_and_saves_every_state(tmp_path):
     names = sorted(p.name for p in tour.iterdir())
     assert names == ["01-scanning.png", "02-staff-pin.png", "03-staff-menu.png", "04-review.png",
                      "05-identify.png", "06-liveness.png", "07-confirm.png", "08-paid.png", "09-idle.png",
-                     "receipt.pdf", "receipt.txt"], result.stdout
+                     "10-admin.png", "11-registration.png", "receipt.pdf", "receipt.txt"], result.stdout
     receipt = (tour / "receipt.txt").read_text(encoding="utf-8")
     assert "카스 후레쉬 맥주 캔 355ml" in receipt and "13,130원" in receipt, receipt

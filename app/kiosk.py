@@ -389,7 +389,7 @@ class Kiosk(QObject):
 
     def _start_detector(self, camera: CameraWorker) -> None:
         worker = DetectorWorker(camera.latest, self.settings.detector_model, self.settings.detector_backend,
-                                parent=self)
+                                threads=self.settings.torch_threads, parent=self)
         worker.model_loaded.connect(lambda text: self.window.set_model_status(text, ok=True))
         worker.model_failed.connect(self._model_failed)
         worker.result_ready.connect(self._show_detections)
@@ -518,3 +518,9 @@ class Kiosk(QObject):
             return
         self._camera_states[role] = status.state
         self.window.show_camera_state(role, status)
+        if self.plan.demo and role == "counter" and status.state is SourceState.ENDED \
+                and self.checkout.state is S.IDLE:
+            # The demo video ended after the sale was over: play it again for the next customer (in any
+            # other state the restart waits for the sale to end, see _on_checkout).
+            self._camera_states.pop("counter", None)
+            QTimer.singleShot(0, lambda: self._restart_camera("counter"))

@@ -50,11 +50,12 @@ class DetectorWorker(Worker):
     MAX_CONSECUTIVE_FAILURES = 10
 
     def __init__(self, frames: LatestSlot[Frame], model_folder: str | Path, backend: str,
-                 detector: ProductDetector | None = None, parent=None) -> None:
+                 detector: ProductDetector | None = None, *, threads: int | None = None, parent=None) -> None:
         super().__init__("detector", parent)
         self.frames = frames
         self.model_folder = Path(model_folder)
         self.backend = backend
+        self.threads = threads  # intra-op threads of the model (None: the runtime's default)
         self.detector = detector
         self.results = 0
         self.failures = 0  # detections that raised
@@ -64,7 +65,7 @@ class DetectorWorker(Worker):
     def run(self) -> None:
         if self.detector is None:
             try:
-                self.detector = open_detector(self.model_folder, self.backend)
+                self.detector = open_detector(self.model_folder, self.backend, self.threads)
             except Exception as exc:  # a broken model must leave the rest of the kiosk running
                 log.exception("product detector failed to load")
                 self._fail(self._load_message(exc))

@@ -77,7 +77,8 @@ def test_detections_reach_the_overlay_and_a_stable_cart(qtbot, tmp_path, monkeyp
     dets = [Detection(0, "coke_500ml", 0.92, (10, 10, 40, 60)),
             Detection(0, "coke_500ml", 0.88, (50, 10, 80, 60)),
             Detection(1, "saeukkang_90g", 0.4, (100, 20, 150, 90))]
-    monkeypatch.setattr(detection_module, "open_detector", lambda folder, backend: ScriptedDetector(dets))
+    monkeypatch.setattr(detection_module, "open_detector",
+                        lambda folder, backend, threads=None: ScriptedDetector(dets))
     video = write_test_video(tmp_path / "counter.avi", count=30, fps=30.0)
     settings = Settings(data_dir=str(tmp_path / "data"))
     kiosk = Kiosk(settings, open_store(settings), CameraPlan(str(video), str(tmp_path / "none")))

@@ -71,7 +71,7 @@ def kiosk_env(qtbot, tmp_path, monkeypatch):
         cameras[spec] = FakeCamera(spec, width=160, height=120)
         return cameras[spec]
 
-    monkeypatch.setattr(detection_module, "open_detector", lambda folder, backend: detector)
+    monkeypatch.setattr(detection_module, "open_detector", lambda folder, backend, threads=None: detector)
     monkeypatch.setattr(kiosk_module, "open_source", fake_source)
     settings = Settings(data_dir=str(tmp_path / "data"), face_key_file=str(tmp_path / "cfg" / "face.key"))
     write_pin_file(tmp_path / "cfg" / PIN_FILE_NAME, PIN)
@@ -383,3 +383,15 @@ def test_staff_open_the_admin_area_and_a_new_price_reaches_the_cart(kiosk_env, q
     assert not kiosk._dialogs
     detector.detections = [coke(10)]
     qtbot.waitUntil(lambda: kiosk.cart.total == 2500, timeout=5000)
+
+
+def test_the_demo_counter_video_plays_again_once_the_sale_is_over(kiosk_env, qtbot):
+    build, detector, cameras = kiosk_env
+    kiosk = build(demo=True)
+    first = cameras["counter"]
+    qtbot.waitUntil(lambda: first.produced > 3, timeout=5000)
+    first.max_frames = first.produced  # the video reaches its end while nobody is paying
+    qtbot.waitUntil(lambda: cameras["counter"] is not first, timeout=5000)
+    second = cameras["counter"]
+    qtbot.waitUntil(lambda: second.produced > 3, timeout=5000)  # playing again, same detector thread
+    assert kiosk.detector_worker is not None and kiosk.detector_worker.frames is kiosk.workers["counter"].latest

@@ -92,6 +92,7 @@ class Kiosk(QObject):
         self._dialogs: list = []
         self._camera_states: dict[str, SourceState] = {}
         self._shut_down = False
+        self._face_restarting = False
         self.window.set_demo_mode(plan.demo, plan.note)
         self._wire_checkout()
 
@@ -406,6 +407,7 @@ class Kiosk(QObject):
         worker = FaceWorker(camera.latest, build, key_file=self.settings.face_key_file, parent=self)
         worker.ready.connect(lambda text, w=worker: self._face_ready(w, text))
         worker.failed.connect(self._faces_failed)
+        worker.restarting.connect(self._faces_restarting)
         worker.result_ready.connect(self._show_face)
         self.window.set_face_status(None, ok=None)
         self.face_worker = worker
@@ -415,6 +417,13 @@ class Kiosk(QObject):
         self.window.set_face_status(worker.pipeline.embedder.backend, ok=True)
         self.window.status_bar.face_chip.setToolTip(description)
 
+    def _faces_restarting(self, message: str) -> None:
+        """The face process died and is being started again: face pay pauses, the operator sees why."""
+        self._face_restarting = True
+        self.window.set_face_status(None, ok=None)
+        self.window.status_bar.face_chip.setToolTip(message)
+        self.store.audit("face_process_restarting", {"error": message[:500]})
+
     def _faces_failed(self, message: str) -> None:
         self.window.set_face_status(None, ok=False)
         self.window.status_bar.face_chip.setToolTip(message)
@@ -423,6 +432,9 @@ class Kiosk(QObject):
     def _show_face(self, result: FaceResult) -> None:
         if self._shut_down:  # a queued signal from a thread that has just stopped
             return
+        if self._face_restarting and self.face_worker is not None and self.face_worker.pipeline is not None:
+            self._face_restarting = False  # results again: the restarted face process works
+            self.window.set_face_status(self.face_worker.pipeline.embedder.backend, ok=True)
         name = self._names.get(result.confirmed, "") if result.confirmed else ""
         boxes = [(*result.box, name, result.score, not result.quality_ok)] if result.box else []
         self.window.face_view.set_overlay(boxes)

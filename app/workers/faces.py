@@ -9,6 +9,15 @@ identification for ``FacePipeline.registration_capture`` on the newest frame and
 a :class:`RegistrationFrame`. ``reload_gallery`` hands new store templates to the thread, which
 decrypts them (with the key of ``key_file``) and rebuilds the gallery itself between two frames (the
 gallery has one owner: this thread).
+
+The pipeline normally lives in a child process (``app.vision.faces.remote``, built by
+``build_face_pipeline``); the worker owns it and closes it when the thread ends, so ``stop()`` also
+ends the child. A child that dies (crash, killed, hung) is logged, reported with ``restarting`` and
+restarted after a back-off, at most ``max_restarts`` times within ``restart_window_s``; the next death
+makes the worker give up: ``failed`` says so, ``pipeline`` becomes None and the kiosk runs on without
+face pay. (``ready`` is not emitted again after a restart: a queued ``ready`` must never reach a slot
+after ``pipeline`` became None.) A ``build`` that
+returns an in-process ``FacePipeline`` (tests, debugging) works as before.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +107,11 @@ class FaceWorker(Worker):
     registration_ready = pyqtSignal(object)  # RegistrationFrame
     gallery_reloaded = pyqtSignal(int)  # customers in the rebuilt gallery
     gallery_failed = pyqtSignal(str)  # the rebuild failed; the previous gallery stays
+    restarting = pyqtSignal(str)  # the face process died and is being restarted (the message says why)
+
+    max_restarts = 2  # face-process restarts within restart_window_s before giving up
+    restart_window_s = 600.0
+    restart_backoff_s = (1.0, 5.0)  # wait before the first, second (and later) restart
 
     def __init__(self, frames: LatestSlot[Frame], build: Callable[[], tuple[object, str]], *,
                  max_fps: float = 6.0, confirm_frames: int = 5, key_file: str | Path | None = None,
@@ -115,6 +130,8 @@ class FaceWorker(Worker):
         self._mode = _Mode()
         self._pending_gallery: tuple[list[Any], TemplateCipher | None] | None = None
         self._cipher: TemplateCipher | None = None  # used by this thread only
+        self._owned: Any = None  # the pipeline this thread built (closed when the thread ends)
+        self._restart_times: deque[float] = deque()
 
     # --- called from the GUI thread ---------------------------------------------------------------------
     def begin_registration(self, *, keep_images: bool = False) -> None:
@@ -151,39 +168,128 @@ class FaceWorker(Worker):
             self._pending_gallery = (list(templates), cipher)
 
     # --- the thread -------------------------------------------------------------------------------------
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Interrupt and wait; the thread closes its face process on the way out. Should the thread
+        not end in time, the face process is killed here so none outlives the kiosk."""
+        if super().stop(timeout_ms):
+            return True
+        owned = self._owned
+        if owned is not None and hasattr(owned, "kill"):
+            owned.kill()
+            return self.wait(2000)
+        return False
+
     def run(self) -> None:
-        from app.vision.faces.gallery import IdentityTracker
+        from app.vision.faces.remote import cancel_scope
 
         try:
-            self.pipeline, description = self.build()
+            with cancel_scope(self.isInterruptionRequested):
+                self._owned, description = self.build()
         except Exception as exc:  # no face pay, but counting and the cart go on
+            if self.isInterruptionRequested():
+                log.info("face pipeline loading abandoned: the worker is stopping")
+                return
             log.exception("face pipeline failed to load")
             self.error = str(exc) or type(exc).__name__
             self.failed.emit(self.error)
             return
+        self.pipeline = self._owned
         self.ready.emit(description)
+        try:
+            self._loop()
+        finally:
+            self._close_pipeline()
+
+    def _loop(self) -> None:
+        from app.vision.faces.gallery import IdentityTracker
+        from app.vision.faces.remote import FaceProcessDiedError
+
         tracker = IdentityTracker(k=self.confirm_frames)
         serial = 0
         while not self.isInterruptionRequested():
-            self._apply_pending_gallery()
             started = time.perf_counter()
-            serial, frame = self.frames.take(after=serial, timeout=0.2)
-            if frame is None:
-                continue
-            with self._lock:
-                mode = self._mode
+            frame = None
             try:
+                self._apply_pending_gallery()
+                serial, frame = self.frames.take(after=serial, timeout=0.2)
+                if frame is None:
+                    continue
+                with self._lock:
+                    mode = self._mode
                 if mode.registering:
                     tracker.reset()
                     self._offer_registration(frame, mode, started)
                 else:
                     self._identify(frame, tracker, started)
+            except FaceProcessDiedError as exc:
+                if self.isInterruptionRequested() or not self._restart(exc):
+                    return
+                tracker.reset()
+                continue
             except Exception:
-                log.exception("face pipeline failed on frame %d", frame.index)
+                if self.isInterruptionRequested():  # e.g. a wait on the face process was abandoned
+                    return
+                log.exception("face pipeline failed on frame %s", getattr(frame, "index", "?"))
                 continue
             rest = self.period - (time.perf_counter() - started)
             if rest > 0:
                 self.msleep(int(rest * 1000))
+
+    def _restart(self, exc: Exception) -> bool:
+        """The face process died: report it, wait, start a new one. False: gave up (or stopping).
+
+        While it restarts, ``pipeline`` stays the (restarting) remote pipeline, so the window and the
+        registration dialog can still read its backend; it becomes None only when the worker gives up,
+        together with ``failed``.
+        """
+        owned = self._owned
+        while True:
+            now = time.monotonic()
+            while self._restart_times and now - self._restart_times[0] > self.restart_window_s:
+                self._restart_times.popleft()
+            if len(self._restart_times) >= self.max_restarts or not hasattr(owned, "restart"):
+                self.error = (f"{exc}; gave up after {len(self._restart_times)} restarts: face pay is off "
+                              "until the kiosk restarts")
+                self.pipeline = None
+                log.error("%s", self.error)
+                self.failed.emit(self.error)
+                return False
+            attempt = len(self._restart_times)
+            delay = self.restart_backoff_s[min(attempt, len(self.restart_backoff_s) - 1)]
+            message = f"{exc}; restarting it in {delay:g} s (restart {attempt + 1} of {self.max_restarts})"
+            log.error("%s", message)
+            self.restarting.emit(message)
+            self._restart_times.append(now)
+            if not self._sleep(delay):
+                return False
+            try:
+                description = owned.restart()
+            except Exception as again:  # counted like another death
+                if self.isInterruptionRequested():
+                    return False
+                exc = again
+                continue
+            log.info("face process restarted: %s", description)
+            return True
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep unless interrupted; False when the worker is stopping."""
+        deadline = time.monotonic() + seconds
+        while not self.isInterruptionRequested():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            self.msleep(int(min(left, 0.1) * 1000) + 1)
+        return False
+
+    def _close_pipeline(self) -> None:
+        close = getattr(self._owned, "close", None)
+        if close is None:
+            return
+        try:
+            close()
+        except Exception:
+            log.exception("closing the face pipeline failed")
 
     def _identify(self, frame: Frame, tracker: Any, started: float) -> None:
         obs = self.pipeline.process(frame.image)
@@ -236,7 +342,12 @@ class FaceWorker(Worker):
             self.gallery_failed.emit(str(exc) or type(exc).__name__)
             return
         self._cipher = cipher
-        self.pipeline.gallery = gallery
+        try:
+            self.pipeline.gallery = gallery  # a face process gets it through its pipe (or at its restart)
+        except Exception as exc:  # a death is reported by the next frame's call instead
+            log.exception("the face pipeline refused the new gallery; keeping the previous one")
+            self.gallery_failed.emit(str(exc) or type(exc).__name__)
+            return
         log.info("face gallery reloaded: %d templates of %d customers", len(gallery), len(gallery.customers))
         self.gallery_reloaded.emit(len(gallery.customers))
 

@@ -386,7 +386,7 @@ def test_staff_open_the_admin_area_and_a_new_price_reaches_the_cart(kiosk_env, q
 
 
 def test_the_demo_counter_video_plays_again_once_the_sale_is_over(kiosk_env, qtbot):
-    build, detector, cameras = kiosk_env
+    build, _detector, cameras = kiosk_env
     kiosk = build(demo=True)
     first = cameras["counter"]
     qtbot.waitUntil(lambda: first.produced > 3, timeout=5000)
@@ -394,4 +394,14 @@ def test_the_demo_counter_video_plays_again_once_the_sale_is_over(kiosk_env, qtb
     qtbot.waitUntil(lambda: cameras["counter"] is not first, timeout=5000)
     second = cameras["counter"]
     qtbot.waitUntil(lambda: second.produced > 3, timeout=5000)  # playing again, same detector thread
-    assert kiosk.detector_worker is not None and kiosk.detector_worker.frames is kiosk.workers["counter"].latest
+    assert kiosk.detector_worker is not None
+    assert kiosk.detector_worker.frames is kiosk.workers["counter"].latest
+
+
+def test_a_restarting_face_process_is_shown_and_audited(kiosk_env, qtbot):
+    build, _detector, _ = kiosk_env
+    kiosk = build()
+    kiosk._faces_restarting("face process killed by SIGKILL; restarting it in 1 s (restart 1 of 2)")
+    chip = kiosk.window.status_bar.face_chip
+    assert chip.property("state") != "ok" and "SIGKILL" in chip.toolTip()
+    assert kiosk.store.audit_entries(kind="face_process_restarting")

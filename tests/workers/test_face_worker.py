@@ -228,3 +228,17 @@ def test_mode_changes_from_the_gui_thread_while_it_runs(qtbot, rig):
     wait_for(qtbot, rig, lambda: len(rig.offers) >= seen + 2)
     assert rig.worker.isRunning()
     assert all(baseline in (None, FRONT_ANGLES) for _, baseline in rig.pipeline.registration)
+
+
+def test_the_worker_closes_the_pipeline_it_built(qtbot):
+    """A pipeline with ``close`` (the face process) is closed when the thread ends, in that thread."""
+    pipeline = FakePipeline()
+    closed: list[object] = []
+    pipeline.close = lambda: closed.append(threading.current_thread())
+    worker = FaceWorker(LatestSlot(), lambda: (pipeline, "closable"), max_fps=200)
+    with qtbot.waitSignal(worker.ready, timeout=5000):
+        worker.start()
+    assert not closed
+    assert worker.stop()
+    assert len(closed) == 1 and closed[0] is not threading.main_thread()
+    assert worker.pipeline is pipeline  # still readable after the stop

@@ -196,10 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from app.commands import faces
     from app.training import cli as data_cli
-    from app.training import detector_cli
+    from app.training import detector_cli, enroll_cli
 
     data_cli.add_subcommands(sub)
     detector_cli.add_subcommands(sub)
+    enroll_cli.add_subcommands(sub)
     faces.add_subcommands(sub)
     return parser
 

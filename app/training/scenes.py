@@ -14,7 +14,7 @@ crowded scene cannot be placed, the camera is raised (8% per try), as a person w
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,6 +127,12 @@ class SceneGenerator:
             self._art[key] = render_art(self.specs[index], self.art_px_per_cm, upright)
         return self._art[key]
 
+    def sprite_art(self, rng: np.random.Generator, index: int, upright: bool) -> np.ndarray:
+        """The BGRA art pasted for one item of product ``index`` (a hook: subclasses may draw from photo
+        cutouts, e.g. ``app.training.enroll_scenes``); this class always uses :meth:`art` and draws no
+        random numbers here, so its scenes stay the same for a seed."""
+        return self.art(index, upright)
+
     def plan(self, rng: np.random.Generator, level: Level) -> list[int]:
         """Product indices, one per item. The number of look-alike classes follows the uniform draw
         (hypergeometric), then pairs are kept together with ``lookalike_rate``; the draw is symmetric in
@@ -209,7 +215,7 @@ class SceneGenerator:
             for t in range(cfg.tries_per_item):
                 if t % 10 == 0:
                     angle = float(rng.uniform(0, 360))
-                    sprite = make_sprite(self.art(kind, upright), scale, angle,
+                    sprite = make_sprite(self.sprite_art(rng, kind, upright), scale, angle,
                                          spec.standing_height_cm(upright) * ppc, gain)
                 found = self._try_position(rng, sprite, owner, full, visible, boxes, level, free)
                 if found is not None:
@@ -267,8 +273,12 @@ class SceneGenerator:
 
 
 def write_dataset(generator: SceneGenerator, out_dir: str | Path, count: int, seed: int, level: str = MIXED,
-                  image_format: str = "jpg") -> tuple[Path, CocoBuilder]:
-    """Write ``count`` scenes to ``out_dir/images`` and their COCO file ``out_dir/annotations.json``."""
+                  image_format: str = "jpg",
+                  progress: Callable[[int, int], None] | None = None) -> tuple[Path, CocoBuilder]:
+    """Write ``count`` scenes to ``out_dir/images`` and their COCO file ``out_dir/annotations.json``.
+
+    ``progress(done, count)`` is called after each image (it may raise to stop; the COCO file is written
+    only once every image is there, so a stopped split has none)."""
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     supers = [s.shape for s in generator.specs]
@@ -286,6 +296,8 @@ def write_dataset(generator: SceneGenerator, out_dir: str | Path, count: int, se
         for item in scene.items:
             coco.add_annotation(image_id, item.category_id, item.bbox, item.area, visible=item.visible,
                                 upright=item.upright)
+        if progress is not None:
+            progress(index + 1, count)
     path = coco.write(out / "annotations.json")
     log.info("wrote %d scenes (%s, seed %d) to %s", count, level, seed, out)
     return path, coco

@@ -90,6 +90,7 @@ class Kiosk(QObject):
         self.receipt_dir = Path(settings.data_dir) / "receipts"
         self.last_receipt_files = None
         self._dialogs: list = []
+        self._counter_listeners: list = []  # the admin area's enrollment wizard, while it is open
         self._camera_states: dict[str, SourceState] = {}
         self._shut_down = False
         self._face_restarting = False
@@ -272,7 +273,10 @@ class Kiosk(QObject):
                            verify_pin=self.gate.verify, change_pin=self.change_pin,
                            models_info=self.models_info, camera_fps=self.camera_fps,
                            camera_sources=lambda: {"counter": self.plan.counter, "face": self.plan.face},
-                           select_camera=self.select_camera)
+                           select_camera=self.select_camera,
+                           model_dir=Path(self.settings.detector_model),
+                           on_model_changed=self.model_changed,
+                           counter_frames=self.subscribe_counter_frames)
         window = AdminWindow(ctx, self.window)
         self._dialogs.append(window)
         window.finished.connect(lambda _=0, d=window: self._dialog_closed(d))
@@ -314,6 +318,31 @@ class Kiosk(QObject):
         self.window.face_panel.set_customers([(c.customer_id, c.name, c.created_at) for c in customers])
         if self.face_worker is not None and hasattr(self.face_worker, "reload_gallery"):
             self.face_worker.reload_gallery(self.store.face_templates())
+
+    def subscribe_counter_frames(self, callback):
+        """The enrollment wizard's live view: every displayed counter frame also goes to ``callback`` (on
+        the GUI thread) until the returned function is called."""
+        self._counter_listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._counter_listeners:
+                self._counter_listeners.remove(callback)
+
+        return unsubscribe
+
+    def model_changed(self) -> None:
+        """The admin area put another detector model in place (a product enrolled, or the previous model
+        restored): reload the catalog and restart the detector on the same counter frames."""
+        if self._shut_down:
+            return
+        log.info("detector model changed: reloading %s", self.settings.detector_model)
+        self.reload_catalog()
+        old, self.detector_worker = self.detector_worker, None
+        if old is not None:
+            old.stop()
+        counter = self.workers.get("counter")
+        if counter is not None:
+            self._start_detector(counter)
 
     def models_info(self) -> dict:
         from app.ui.admin.context import detector_info
@@ -452,6 +481,9 @@ class Kiosk(QObject):
     def _show_detections(self, result: DetectionResult) -> None:
         if self._shut_down:  # a queued signal from a thread that has just stopped
             return
+        sender = self.sender()
+        if sender is not None and sender is not self.detector_worker:  # the old model's last result
+            return
         language = self.window.language
         # Boxes are in the pixels of the frame they were found on; after a resolution change the view
         # already shows a frame of another size: scale them to it.
@@ -482,6 +514,9 @@ class Kiosk(QObject):
         self.tick_timer.stop()
         for dialog in list(self._dialogs):
             dialog.close()
+        from app.ui.enroll import stop_training
+
+        stop_training()  # a product enrollment started in the admin area: cancelled (resumable), waited for
         if getattr(self, "registration", None) is not None:
             self.registration.close()
         self.payflow.close()
@@ -517,6 +552,8 @@ class Kiosk(QObject):
             return
         if worker.role == "counter":
             self.window.counter_view.set_frame(frame.image)
+            for listener in list(self._counter_listeners):
+                listener(frame.image)
             return
         self.window.face_view.set_frame(frame.image)
         if self.window.left_stack.currentWidget() is self.window.payment_card:

@@ -405,3 +405,19 @@ def test_a_restarting_face_process_is_shown_and_audited(kiosk_env, qtbot):
     chip = kiosk.window.status_bar.face_chip
     assert chip.property("state") != "ok" and "SIGKILL" in chip.toolTip()
     assert kiosk.store.audit_entries(kind="face_process_restarting")
+
+
+def test_a_new_model_restarts_the_detector_and_the_wizard_gets_counter_frames(kiosk_env, qtbot):
+    build, detector, _ = kiosk_env
+    kiosk = build()
+    seen = []
+    unsubscribe = kiosk.subscribe_counter_frames(seen.append)
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=5000)
+    unsubscribe()
+    count = len(seen)
+    old = kiosk.detector_worker
+    kiosk.model_changed()  # what the admin area calls after an enrollment was applied or undone
+    assert kiosk.detector_worker is not old and not old.isRunning()
+    detector.detections = [coke(10)]
+    qtbot.waitUntil(lambda: kiosk.cart.item_count == 1, timeout=5000)
+    assert len(seen) == count  # unsubscribed: no more frames

@@ -1,13 +1,15 @@
-"""Catalog page: every product with its price and flags; change a price, (de)activate, add a product."""
+"""Catalog page: every product with its price and flags; change a price, (de)activate, add a product,
+teach the detector a new product from the counter (``app.ui.enroll``) or restore the previous model."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QHBoxLayout, QHeaderView, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QMessageBox, QVBoxLayout, QWidget
 
 from app.core.catalog import Catalog, Product
 from app.core.money import format_won
@@ -21,7 +23,7 @@ from app.ui.admin.widgets import (
     make_table,
     ui_language,
 )
-from app.ui.theme import SKY
+from app.ui.theme import SKY, repolish
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,12 @@ class CatalogTableModel(QAbstractTableModel):
         self._products: tuple[Product, ...] = ()
         self._known = frozenset(known_classes)
         self.language = "ko"
+
+    def set_known_classes(self, known_classes: tuple[str, ...]) -> None:
+        """The classes of the detector now in use (after a model change)."""
+        self.beginResetModel()
+        self._known = frozenset(known_classes)
+        self.endResetModel()
 
     def set_catalog(self, catalog: Catalog, language: str) -> None:
         self.beginResetModel()
@@ -108,13 +116,23 @@ class CatalogPage(QWidget):
     def __init__(self, ctx: AdminContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.dialog: PriceDialog | ProductDialog | None = None
+        self.dialog: QDialog | None = None
+        self.confirm: QMessageBox | None = None
         self.model = CatalogTableModel(ctx.detector_classes, self)
         self.catalog: Catalog = Catalog(())
         hint = self.tr("Prices and products the kiosk sells. Select a product to change it.")
         self.header = PageHeader(self.tr("Catalog"), hint)
         self.add_button = action_button(self.tr("Add product"), "primary")
         self.add_button.clicked.connect(self.open_add_dialog)
+        self.enroll_button = action_button(self.tr("New product from the counter"))
+        self.enroll_button.clicked.connect(self.open_enroll_dialog)
+        if ctx.model_dir is None:
+            self.enroll_button.setEnabled(False)
+            no_model = self.tr("A new product can be taught to the detector only when its model folder is "
+                               "known.")
+            self.enroll_button.setToolTip(no_model)
+            self.header.hint.setText(f"{hint} {no_model}")
+        self.header.add_widget(self.enroll_button)
         self.header.add_widget(self.add_button)
         self.table = make_table(self.model)
         self.table.setItemDelegateForColumn(NAME, TwoLineDelegate(self.table))
@@ -127,9 +145,12 @@ class CatalogPage(QWidget):
         self.price_button.clicked.connect(self.open_price_dialog)
         self.active_button = action_button(self.tr("Stop selling"))
         self.active_button.clicked.connect(self.toggle_active)
+        self.restore_button = action_button(self.tr("Restore the previous model"))
+        self.restore_button.clicked.connect(self.ask_restore)
         self.notice = Notice()
         buttons = QHBoxLayout()
         buttons.setSpacing(12)
+        buttons.addWidget(self.restore_button)
         buttons.addWidget(self.notice, 1)
         buttons.addWidget(self.active_button)
         buttons.addWidget(self.price_button)
@@ -171,6 +192,7 @@ class CatalogPage(QWidget):
         product = self.selected_product()
         self.price_button.setEnabled(product is not None)
         self.active_button.setEnabled(product is not None)
+        self.restore_button.setEnabled(self.previous_model() is not None)
         if product is not None and not product.active:
             self.active_button.setText(self.tr("Sell again"))
         else:
@@ -192,7 +214,7 @@ class CatalogPage(QWidget):
         dialog.accepted.connect(lambda: self.add_product(dialog.product))
         self._open(dialog)
 
-    def _open(self, dialog: PriceDialog | ProductDialog) -> None:
+    def _open(self, dialog: QDialog) -> None:
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = dialog
@@ -262,3 +284,97 @@ class CatalogPage(QWidget):
     def close_dialogs(self) -> None:
         if self.dialog is not None:
             self.dialog.close()
+        if self.confirm is not None:
+            self.confirm.close()
+
+    # --- the detector model: enrol a new product, or bring the previous model back -----------------------
+    def open_enroll_dialog(self) -> None:
+        """The enrollment wizard (``app.ui.enroll``), over the admin area."""
+        if self.ctx.model_dir is None:
+            return
+        from app.ui.enroll import EnrollDialog
+
+        dialog = EnrollDialog(self.ctx, self)
+        dialog.model_changed.connect(lambda d=dialog: self._model_replaced(
+            d.result.product.sku if d.result is not None else None))
+        self._open(dialog)
+
+    def previous_model(self) -> Path | None:
+        """The kept previous model (``<model>.previous``), if there is one."""
+        if self.ctx.model_dir is None:
+            return None
+        from app.training.enroll_apply import SwapPaths
+
+        previous = SwapPaths.of(self.ctx.model_dir).previous
+        return previous if previous.is_dir() else None
+
+    def ask_restore(self) -> None:
+        if self.previous_model() is None:
+            return
+        box = QMessageBox(QMessageBox.Warning, self.tr("Restore the previous model"),
+                          self.tr("Go back to the previous detector model?"), QMessageBox.NoButton, self)
+        box.setObjectName("AdminDialog")
+        box.setInformativeText(self.tr("The detector goes back to the model it had before the last change. "
+                                       "Products that model does not know are no longer sold. Restoring "
+                                       "again undoes this."))
+        self.restore_confirm_button = box.addButton(self.tr("Restore"), QMessageBox.DestructiveRole)
+        self.restore_confirm_button.setProperty("role", "danger")
+        repolish(self.restore_confirm_button)
+        cancel = box.addButton(self.tr("Cancel"), QMessageBox.RejectRole)
+        box.setDefaultButton(cancel)
+        for button in (self.restore_confirm_button, cancel):
+            button.setMinimumSize(160, 52)
+        box.buttonClicked.connect(lambda button: self.restore_model() if button is self.restore_confirm_button
+                                  else None)
+        box.finished.connect(lambda _result, b=box: self._confirm_closed(b))
+        self.confirm = box
+        box.open()
+
+    def _confirm_closed(self, box: QMessageBox) -> None:
+        if self.confirm is box:
+            self.confirm = None
+        box.deleteLater()
+
+    def restore_model(self) -> None:
+        """Swap the previous model back in (in a thread), then tell the kiosk."""
+        from app.training.enroll_apply import restore_previous_model
+        from app.workers.enroll import alive, start_task
+
+        if self.ctx.model_dir is None:
+            return
+        ctx, model_dir = self.ctx, Path(self.ctx.model_dir)
+        self.restore_button.setEnabled(False)
+        self.notice.show_ok(self.tr("Restoring the previous model…"))
+
+        def restored(result: Any) -> None:
+            try:  # also when the page has gone meanwhile: the kiosk must load the restored model
+                ctx.on_model_changed()
+            except Exception:
+                log.exception("on_model_changed failed")
+            if alive(self):
+                self._model_replaced(None)
+                text = self.tr("The previous model is back ({count} product classes).").format(
+                    count=len(result.classes))
+                if result.deactivated:
+                    skus = ", ".join(result.deactivated)
+                    text += " " + self.tr("No longer sold: {skus}.").format(skus=skus)
+                self.notice.show_ok(text)
+
+        def failed(error: str) -> None:
+            if alive(self):
+                self._update_buttons()
+                self.notice.show_error(self.tr("Could not restore the previous model: {error}").format(
+                    error=error))
+
+        start_task("restore-model", lambda: restore_previous_model(model_dir, ctx.store), restored, failed)
+
+    def _model_replaced(self, sku: str | None) -> None:
+        """After a model change: the detector's classes and the catalog may both differ."""
+        from app.vision.detection import ModelBundle, ModelError
+
+        if self.ctx.model_dir is not None:
+            try:
+                self.model.set_known_classes(ModelBundle.load(self.ctx.model_dir).classes)
+            except ModelError:
+                log.exception("cannot read the classes of the model now in use")
+        self.refresh(select_sku=sku)

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from app.capture.v4l2 import CameraInfo, list_cameras
 from app.core.settings import Settings
 
@@ -54,6 +56,10 @@ def _empty() -> dict[str, Any]:
     return {}
 
 
+def _no_counter_frames(_callback: Callable[[np.ndarray], None]) -> Callable[[], None]:
+    return _nothing
+
+
 @dataclass(frozen=True)
 class AdminContext:
     """The admin area's view of the kiosk.
@@ -77,6 +83,14 @@ class AdminContext:
     - ``select_camera(role, spec)``: switch ``role`` ("counter" or "face") to ``spec`` (a device path
       or index); may raise ``ValueError``/``OSError``, which the admin area shows.
     - ``list_cameras() -> [CameraInfo]``: the plugged-in webcams (``app.capture.v4l2.list_cameras``).
+    - ``model_dir``: the active detector model's folder (``settings.detector_model``); None disables
+      teaching the detector a new product and restoring the previous model.
+    - ``on_model_changed()``: called after the admin area put another model in that folder (a product
+      enrolled, or the previous model restored; the catalog changed too): the kiosk reloads its
+      catalog and restarts its detector.
+    - ``counter_frames(callback) -> unsubscribe``: from now on, call ``callback(bgr)`` on the GUI thread
+      with every counter frame the kiosk displays, until ``unsubscribe()`` is called (the enrollment
+      wizard's live view). The default never calls back (no counter camera).
     """
 
     store: Store
@@ -94,6 +108,9 @@ class AdminContext:
     camera_sources: Callable[[], Mapping[str, str]] = _empty
     select_camera: Callable[[str, str], None] = _nothing
     list_cameras: Callable[[], Sequence[CameraInfo]] = list_cameras
+    model_dir: Path | None = None
+    on_model_changed: Callable[[], None] = _nothing
+    counter_frames: Callable[[Callable[[np.ndarray], None]], Callable[[], None]] = _no_counter_frames
 
     def camera_source(self, role: str) -> str:
         """What ``role`` uses now: from ``camera_sources()``, else the configured setting."""

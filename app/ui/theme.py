@@ -46,6 +46,10 @@ SKY: dict[str, str] = {
     "video_bg": "#17324F",
     "video_text": "#CFE6FA",
     "selection": "#D8EFFF",
+    "accent_soft": "#FFF4DC",  # the staff / warning banners
+    "accent_text": "#8A5A00",
+    "danger_soft": "#FDECEC",
+    "success_soft": "#E3F7EE",
 }
 
 
@@ -93,6 +97,14 @@ def apply_theme(app: QApplication, font_set: FontSet | None, palette: Mapping[st
     app.setStyleSheet(sheet)
     log.debug("theme applied: layers=%s", ",".join(layers))
     return sheet
+
+
+def dialog_stylesheet(template: str, source: str) -> str:
+    """A dialog's own stylesheet template filled with the palette and the registered kiosk fonts (the
+    registration and enrollment wizards set theirs on the dialog, on top of the application's layers)."""
+    from app.ui.app import app_font_set
+
+    return fill_template(template, theme_variables(app_font_set(), SKY), source)
 
 
 def repolish(widget: QWidget) -> None:

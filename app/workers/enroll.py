@@ -215,11 +215,16 @@ def current_job() -> TrainingJob | None:
     return job if job is not None and alive(job) and job.isRunning() else None
 
 
-def start_training(spec: EnrollmentSpec, resume: bool) -> TrainingJob:
+def start_training(spec: EnrollmentSpec, resume: bool,
+                   connect: Callable[[TrainingJob], None] | None = None) -> TrainingJob:
+    """Start the job; ``connect`` hooks up its signals before the thread runs (a signal emitted before
+    a connection exists is lost: the first progress report would never be shown)."""
     if current_job() is not None:
         raise RuntimeError("another enrollment is still running")
     job = TrainingJob(spec, resume)
     TrainingJob._current = job
+    if connect is not None:
+        connect(job)
     job.start()
     log.info("enrollment of %s started (%s, %d iterations)", spec.product.sku,
              "resumed" if resume else "new", spec.iterations)

@@ -522,13 +522,14 @@ class EnrollDialog(QDialog):
         if not resume or self.spec is None:
             self.spec = self._new_spec()
             resume = False
-        job = start_training(self.spec, resume)
-        self.job = job
-        job.progressed.connect(self._progress)
-        job.succeeded.connect(self._succeeded)
-        job.cancelled.connect(self._cancelled)
-        job.failed.connect(self._failed)
+        def connect(job) -> None:
+            job.progressed.connect(self._progress)
+            job.succeeded.connect(self._succeeded)
+            job.cancelled.connect(self._cancelled)
+            job.failed.connect(self._failed)
+
         page.set_state("running")
+        self.job = start_training(self.spec, resume, connect)
         self._tick()
         self.timer.start()
         return True

@@ -4,11 +4,7 @@ something). Every object name starts with ``En`` so nothing else is touched."""
 
 from __future__ import annotations
 
-from app.ui.app import app_font_set
-from app.ui.theme import SKY, fill_template, theme_variables
-
-EXTRA = {"accent_soft": "#FFF4DC", "accent_text": "#8A5A00", "danger_soft": "#FDECEC",
-         "success_soft": "#E3F7EE"}
+from app.ui.theme import dialog_stylesheet
 
 TEMPLATE = """
 QDialog#EnrollDialog { background: {{background}}; }
@@ -184,7 +180,5 @@ QLabel#EnCheckText { font-size: 17px; }
 
 
 def enroll_stylesheet() -> str:
-    """The template filled with the palette, the extra tints and the registered kiosk fonts."""
-    variables = theme_variables(app_font_set(), SKY)
-    variables.update(EXTRA)
-    return fill_template(TEMPLATE, variables, "app/ui/enroll/style.py")
+    """The template filled with the palette and the registered kiosk fonts."""
+    return dialog_stylesheet(TEMPLATE, "app/ui/enroll/style.py")

@@ -5,10 +5,7 @@ which stays less specific than the named rules below)."""
 
 from __future__ import annotations
 
-from app.ui.app import app_font_set
-from app.ui.theme import SKY, fill_template, theme_variables
-
-EXTRA = {"accent_soft": "#FFF4DC", "danger_soft": "#FDECEC", "success_soft": "#E3F7EE"}
+from app.ui.theme import dialog_stylesheet
 
 TEMPLATE = """
 QDialog#RegistrationDialog { background: {{background}}; }
@@ -112,7 +109,5 @@ QLabel#SaveError { color: {{danger}}; font-size: 17px; }
 
 
 def registration_stylesheet() -> str:
-    """The template filled with the palette, the extra soft tints and the registered kiosk fonts."""
-    variables = theme_variables(app_font_set(), SKY)
-    variables.update(EXTRA)
-    return fill_template(TEMPLATE, variables, "app/ui/registration/style.py")
+    """The template filled with the palette and the registered kiosk fonts."""
+    return dialog_stylesheet(TEMPLATE, "app/ui/registration/style.py")

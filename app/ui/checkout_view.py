@@ -211,7 +211,7 @@ class PaymentCard(QFrame):
             return
         lang = self._language
         total = format_won(snap.total_won, lang)
-        count = self.tr("%n item(s)", "", snap.item_count)
+        count = self.item_count_text(snap.item_count)
         self.content.setCurrentWidget(self.face_page if snap.state in (S.IDENTIFY, S.LIVENESS)
                                       else self.amount_page)
         self.primary_button.setVisible(snap.state in (S.REVIEW, S.CONFIRM))
@@ -237,6 +237,9 @@ class PaymentCard(QFrame):
             self.primary_button.setText(self.tr("Pay {amount}").format(amount=total))
         self.message.setText(self.liveness_text() if snap.state is S.LIVENESS
                              and snap.message is Message.TURN_HEAD else self.message_text(snap.message))
+
+    def item_count_text(self, n: int) -> str:
+        return self.tr("1 item") if n == 1 else self.tr("{n} items").format(n=n)
 
     def liveness_text(self) -> str:
         side = self._liveness_side
@@ -361,6 +364,9 @@ class PaidScreen(QFrame):
     def set_saved(self, text: str) -> None:
         self.saved.setText(self.tr("Receipt saved: {path}").format(path=text))
 
+    def item_count_text(self, n: int) -> str:
+        return self.tr("1 item") if n == 1 else self.tr("{n} items").format(n=n)
+
     def set_save_failed(self) -> None:
         self.saved.setText(self.tr("The receipt file could not be saved (staff can reprint it)."))
 
@@ -377,7 +383,7 @@ class PaidScreen(QFrame):
             return
         receipt, lang = snap.receipt, self._language
         self.total.setText(format_won(receipt.total_won, lang))
-        values = [receipt.customer_name or "-", self.tr("%n item(s)", "", snap.item_count),
+        values = [receipt.customer_name or "-", self.item_count_text(snap.item_count),
                   receipt.issued_at.strftime("%Y-%m-%d %H:%M:%S"), receipt.receipt_no]
         for label, value in zip(self.fact_values, values, strict=True):
             label.setText(value)
@@ -423,7 +429,9 @@ class AttendantBanner(QFrame):
         if "age_check" in self._reasons:
             parts.append(self.tr("An age-restricted item needs a staff check."))
         if "unknown_item" in self._reasons:
-            parts.append(self.tr("%n item(s) not recognised: staff will identify them.", "", self._unknown))
+            n = self._unknown
+            parts.append(self.tr("1 item not recognised: staff will identify it.") if n == 1 else
+                         self.tr("{n} items not recognised: staff will identify them.").format(n=n))
         self.text.setText("\n".join(parts))
 
     def changeEvent(self, event: QEvent) -> None:

@@ -421,3 +421,15 @@ def test_a_new_model_restarts_the_detector_and_the_wizard_gets_counter_frames(ki
     detector.detections = [coke(10)]
     qtbot.waitUntil(lambda: kiosk.cart.item_count == 1, timeout=5000)
     assert len(seen) == count  # unsubscribed: no more frames
+
+
+def test_counts_read_naturally_in_english_and_korean(kiosk_env, qtbot):
+    build, _detector, _ = kiosk_env
+    kiosk = build()
+    card, banner = kiosk.window.payment_card, kiosk.window.attendant_banner
+    assert (card.item_count_text(1), card.item_count_text(3)) == ("총 1개", "총 3개")
+    kiosk.window.set_language("en")
+    assert (card.item_count_text(1), card.item_count_text(3)) == ("1 item", "3 items")
+    banner.show_reasons(("unknown_item",), 2)
+    assert banner.text.text() == "2 items not recognised: staff will identify them."
+    kiosk.window.set_language("ko")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from PyQt5.QtCore import QSize, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QKeyEvent
-from PyQt5.QtWidgets import QDialog, QFileDialog, QStackedWidget, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDialog, QFileDialog, QWidget
 
 from app.core.catalog import Product
 from app.training import enroll_apply
@@ -42,6 +42,8 @@ from app.ui.enroll.flow import (
     field_problems,
     import_photos,
     mark_decided,
+    model_classes,
+    new_spec,
     pending_jobs,
     remaining_seconds,
     save_inputs,
@@ -53,6 +55,7 @@ from app.ui.enroll.result_page import ResultPage
 from app.ui.enroll.style import enroll_stylesheet
 from app.ui.enroll.training_page import TrainingPage
 from app.ui.enroll.widgets import EnrollHeader
+from app.ui.wizard import header_over_pages, open_folder_dialog
 from app.workers.enroll import (
     CutoutFrame,
     CutoutWorker,
@@ -99,7 +102,7 @@ class EnrollDialog(QDialog):
         self._closed = False
         self._unsubscribe: Callable[[], None] | None = None
         self.file_dialog: QFileDialog | None = None
-        self.model_classes = self._read_model_classes()
+        self.model_classes = model_classes(ctx.model_dir, ctx.detector_classes)
 
         self.setObjectName("EnrollDialog")
         self.setWindowTitle(self.tr("New product from the counter"))
@@ -115,15 +118,9 @@ class EnrollDialog(QDialog):
         self.photos_page = ProductPhotosPage()
         self.training_page = TrainingPage()
         self.result_page = ResultPage()
-        self.stack = QStackedWidget()
-        for page in (self.product_page, self.empty_page, self.photos_page, self.training_page,
-                     self.result_page):
-            self.stack.addWidget(page)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(self.stack, 1)
+        self.stack = header_over_pages(self, self.header, (self.product_page, self.empty_page,
+                                                           self.photos_page, self.training_page,
+                                                           self.result_page))
         self._wire()
         self._go(PRODUCT)
         self._offer_pending()
@@ -247,21 +244,9 @@ class EnrollDialog(QDialog):
             self._enter_photos()
         self.step_changed.emit(STEPS[index])
 
-    def _read_model_classes(self) -> tuple[str, ...]:
-        from app.vision.detection import ModelBundle, ModelError
-
-        if self.ctx.model_dir is None:
-            return tuple(self.ctx.detector_classes)
-        try:
-            return ModelBundle.load(self.ctx.model_dir).classes
-        except ModelError:
-            log.exception("cannot read the model's classes")
-            return tuple(self.ctx.detector_classes)
-
     # --- step 1: the product --------------------------------------------------------------------------------
     def _offer_pending(self) -> None:
-        self.pending = None
-        self.product_page.hide_pending()
+        self._dismiss_pending()
         if current_job() is not None:
             job = current_job()
             self.product_page.show_pending(job.spec.product.name(self.language), job.spec.product.sku, False)
@@ -428,19 +413,8 @@ class EnrollDialog(QDialog):
         self._update_capture_button()
 
     def choose_photo_folder(self) -> None:
-        dialog = QFileDialog(self, self.tr("Folder of photos of the product"))
-        dialog.setFileMode(QFileDialog.Directory)
-        dialog.setOption(QFileDialog.ShowDirsOnly, True)
-        dialog.setOption(QFileDialog.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self.import_photo_folder)
-        dialog.finished.connect(lambda _code, d=dialog: self._file_dialog_closed(d))
-        self.file_dialog = dialog
-        dialog.open()
-
-    def _file_dialog_closed(self, dialog: QFileDialog) -> None:
-        if self.file_dialog is dialog:
-            self.file_dialog = None
-        dialog.deleteLater()
+        self.file_dialog = open_folder_dialog(self, self.tr("Folder of photos of the product"),
+                                              self.import_photo_folder)
 
     def import_photo_folder(self, folder: str | Path) -> None:
         """Cut the product out of every photo in ``folder`` (in a thread) and keep the usable ones."""
@@ -504,11 +478,7 @@ class EnrollDialog(QDialog):
     # --- step 4: training ---------------------------------------------------------------------------------
     def _new_spec(self) -> EnrollmentSpec:
         assert self.product is not None and self.work is not None and self.ctx.model_dir is not None
-        backgrounds = self.work / "backgrounds"
-        has_backgrounds = backgrounds.is_dir() and any(backgrounds.iterdir())
-        return EnrollmentSpec(product=self.product, work_dir=self.work, base_model=Path(self.ctx.model_dir),
-                              backgrounds=(backgrounds,) if has_backgrounds else (),
-                              iterations=self.training_page.iterations())
+        return new_spec(self.product, self.work, self.ctx.model_dir, self.training_page.iterations())
 
     def start_training(self, resume: bool = False) -> bool:
         page = self.training_page
@@ -607,7 +577,7 @@ class EnrollDialog(QDialog):
                 log.exception("on_model_changed failed")
             if alive(self) and not self._closed:
                 self.header.close_button.setEnabled(True)
-                self.model_classes = self._read_model_classes()
+                self.model_classes = model_classes(ctx.model_dir, ctx.detector_classes)
                 self.result_page.set_state("applied")
                 self.model_changed.emit()
 

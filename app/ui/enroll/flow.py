@@ -52,6 +52,28 @@ def enroll_root(data_dir: str | Path) -> Path:
     return Path(data_dir) / ENROLL_DIR
 
 
+def model_classes(model_dir: Path | None, fallback: Sequence[str]) -> tuple[str, ...]:
+    """The classes of the detector in ``model_dir`` (a new product's class must not be one of them);
+    ``fallback`` (the kiosk's list) when there is no readable model there."""
+    from app.vision.detection import ModelBundle, ModelError
+
+    if model_dir is None:
+        return tuple(fallback)
+    try:
+        return ModelBundle.load(model_dir).classes
+    except ModelError:
+        log.exception("cannot read the model's classes")
+        return tuple(fallback)
+
+
+def new_spec(product: Product, work: Path, model_dir: Path, iterations: int) -> EnrollmentSpec:
+    """The job for ``product``: the empty-counter frames saved in ``work/backgrounds`` when there are."""
+    backgrounds = work / "backgrounds"
+    has_backgrounds = backgrounds.is_dir() and any(backgrounds.iterdir())
+    return EnrollmentSpec(product=product, work_dir=work, base_model=Path(model_dir),
+                          backgrounds=(backgrounds,) if has_backgrounds else (), iterations=iterations)
+
+
 def work_dir_for(data_dir: str | Path, sku: str) -> Path:
     """The work folder of ``sku`` (already checked against the catalog's SKU rule: a safe name)."""
     return enroll_root(data_dir) / sku

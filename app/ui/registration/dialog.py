@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PyQt5.QtCore import QSize, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QImage
-from PyQt5.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDialog, QWidget
 
 from app.core.registration import (
     POSE_STEPS,
@@ -32,6 +32,7 @@ from app.ui.registration.capture_page import CapturePage
 from app.ui.registration.pages import ConsentPage, DetailsPage, DonePage, StepHeader, SummaryPage
 from app.ui.registration.style import registration_stylesheet
 from app.ui.registration.widgets import mirror_box
+from app.ui.wizard import header_over_pages
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +79,9 @@ class RegistrationDialog(QDialog):
         self.capture_page = CapturePage()
         self.summary_page = SummaryPage()
         self.done_page = DonePage()
-        self.stack = QStackedWidget()
-        for page in (self.consent_page, self.details_page, self.capture_page, self.summary_page,
-                     self.done_page):
-            self.stack.addWidget(page)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(self.stack, 1)
+        self.stack = header_over_pages(self, self.header, (self.consent_page, self.details_page,
+                                                           self.capture_page, self.summary_page,
+                                                           self.done_page))
 
         self.header.cancel_requested.connect(self.reject)
         self.consent_page.agreed.connect(self._agree)
